@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.db import transaction
+from django.urls import reverse
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=commit)
+        city = getattr(request, "city", None)
+        if commit and city is not None:
+            # Signing up on a town's pages makes you a citizen member of that town.
+            from marktplatz.accounts.services import citizen_join
+
+            with transaction.atomic():
+                citizen_join(city=city, user=user)
+        return user
+
+    def get_login_redirect_url(self, request):
+        return reverse("home")
+
+    def get_email_verification_redirect_url(self, email_address):
+        return reverse("home")

@@ -1,0 +1,33 @@
+"""Finding the town of a request."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from marktplatz.cities.models import City
+
+
+def city_for_host(host: str) -> tuple[City | None, bool]:
+    """The active town served on ``host`` and whether the host names a town at all.
+
+    A town is found by its own domain or as a subdomain of MARKTPLATZ_BASE_DOMAIN.
+    ``(None, True)`` means the host looks like a town's but no active town has it.
+    """
+    host = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
+    city = City.objects.filter(domain=host, is_active=True).first()
+    if city is not None:
+        return city, True
+    base = settings.MARKTPLATZ_BASE_DOMAIN.lower()
+    if host.endswith("." + base):
+        sub = host[: -len(base) - 1]
+        if sub and "." not in sub and sub != "www":
+            return City.objects.filter(slug=sub, is_active=True).first(), True
+    return None, False
+
+
+def city_for_slug(slug: str) -> City | None:
+    return City.objects.filter(slug=slug, is_active=True).first()
+
+
+def cities_active() -> list[City]:
+    return list(City.objects.filter(is_active=True).order_by("name"))

@@ -1,0 +1,14 @@
+"""Sending e-mail after the surrounding transaction commits (never for rolled-back work)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+
+
+def send_mail_on_commit(*, subject: str, body: str, to: list[str]) -> None:
+    message = EmailMessage(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    transaction.on_commit(lambda: message.send(fail_silently=False))

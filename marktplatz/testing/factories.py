@@ -1,0 +1,65 @@
+"""Test data builders (used by the tests only; no test imports another app's internals)."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
+
+from marktplatz.accounts.models import TWO_FACTOR_KINDS, Role, User
+from marktplatz.cities.models import City, Department
+from marktplatz.merchants.models import Employer, Merchant
+
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
+
+
+def city(**fields) -> City:
+    fields.setdefault("time_zone", "Europe/Berlin")
+    return City.objects.create(**fields)
+
+
+def merchant(*, city: City, name: str, **fields) -> Merchant:
+    defaults = {
+        "category": "bakery",
+        "street": "Marktplatz 1",
+        "postcode": "79600",
+        "locality": city.name,
+        "status": Merchant.Status.APPROVED,
+        "is_active": True,
+        "opening_hours": {"mon": [["08:00", "18:00"]]},
+    }
+    defaults.update(fields)
+    return Merchant.objects.create(city=city, name=name, **defaults)
+
+
+def department(*, city: City, name: str = "Tiefbau") -> Department:
+    return Department.objects.create(city=city, name=name)
+
+
+def employer(*, city: City, name: str = "Stadtwerke") -> Employer:
+    return Employer.objects.create(city=city, name=name)
+
+
+def user(email: str, *, verified: bool = True, totp: bool = False) -> User:
+    account = User.objects.create_user(email, TEST_PASSWORD)
+    EmailAddress.objects.create(user=account, email=email, verified=verified, primary=True)
+    if totp:
+        TOTP.activate(account, TEST_TOTP_SECRET)
+    return account
+
+
+def person(email: str, city: City, kind: str, **target) -> User:
+    """An account holding one role; roles that require 2FA get a TOTP authenticator."""
+    account = user(email, totp=kind in TWO_FACTOR_KINDS)
+    Role.objects.create(city=city, user=account, kind=kind, **target)
+    return account
+
+
+def totp_code(offset: int = 0) -> str:
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time()) // app_settings.TOTP_PERIOD + offset
+    return format_hotp_value(hotp_value(TEST_TOTP_SECRET, counter))

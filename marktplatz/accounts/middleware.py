@@ -18,6 +18,8 @@ EXEMPT_URL_NAMES = frozenset(
         "mfa_generate_recovery_codes",
         "mfa_download_recovery_codes",
         "account_logout",
+        "account_reauthenticate",
+        "mfa_reauthenticate",
         "account_email",
         "account_confirm_email",
         "account_email_verification_sent",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
@@ -13,7 +14,12 @@ from django.utils.translation import gettext as _
 
 from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, role_required
-from marktplatz.accounts.selectors import invitable_kinds, open_invitations, staff_of_merchant
+from marktplatz.accounts.selectors import (
+    invitable_kinds,
+    is_operator,
+    open_invitations,
+    staff_of_merchant,
+)
 from marktplatz.merchants import selectors, services
 from marktplatz.merchants.forms import DirectoryFilterForm, EmployerForm, MerchantForm, RejectForm
 from marktplatz.merchants.hours import WEEKDAY_NAMES, WEEKDAYS, format_day, is_open_at
@@ -171,9 +177,13 @@ def operator_merchant_new(request):
     return render(request, "merchants/operator_new.html", {"form": form})
 
 
-@role_required(*OPERATOR_KINDS)
+@city_required
+@login_required
 def operator_merchant(request, code):
+    # Look the object up first: another town's code is a 404 for everybody.
     merchant = selectors.merchant_by_code_for_operator(code=code)
+    if not is_operator(user=request.user):
+        raise PermissionDenied
     reject_form = RejectForm(request.POST or None)
     if request.method == "POST":
         action = request.POST.get("action")

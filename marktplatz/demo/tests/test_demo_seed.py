@@ -1,0 +1,45 @@
+from django.core.management import call_command
+
+from marktplatz.accounts.models import Role, User
+from marktplatz.cities.models import City
+from marktplatz.merchants.models import Merchant
+
+
+def _counts():
+    return (
+        City.objects.count(),
+        Merchant.objects.count(),
+        User.objects.count(),
+        Role.objects.count(),
+    )
+
+
+def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(db, capsys):
+    call_command("demo_seed", citizens=20)
+    first = _counts()
+    assert first[0] == 2
+    assert Merchant.objects.filter(city__slug="rheinstadt", is_active=True).count() == 30
+    assert {c.currency for c in City.objects.all()} == {"EUR", "CHF"}
+    kinds = set(Role.objects.filter(city__slug="seeberg").values_list("kind", flat=True))
+    assert kinds == {
+        "operator_admin",
+        "operator_staff",
+        "merchant_owner",
+        "merchant_manager",
+        "merchant_cashier",
+        "city_staff",
+        "employer_admin",
+        "citizen",
+    }
+    output = capsys.readouterr().out
+    assert "operator@rheinstadt.example" in output
+    assert "marktplatz-demo" in output
+    call_command("demo_seed", citizens=20, quiet=True)
+    assert _counts() == first
+
+
+def test_it_prints_the_current_code_of_a_demo_login(db, capsys):
+    call_command("demo_seed", citizens=0, quiet=True)
+    call_command("demo_totp", "operator@rheinstadt.example")
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 6 and code.isdigit()

@@ -1,0 +1,89 @@
+"""A person of town A gets 404 for every object of town B, in every view that takes one."""
+
+import datetime as dt
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from marktplatz.accounts.models import Invitation, Role
+from marktplatz.accounts.selectors import token_hash
+from marktplatz.testing import factories
+
+TOKEN = "a-token-of-town-b"
+
+
+@pytest.fixture
+def town_b_objects(town_b, shop_b, charlie):
+    cashier = factories.person("bea@example.org", town_b, "merchant_cashier", merchant=shop_b)
+    invitation = Invitation.objects.create(
+        city=town_b,
+        email="new@example.org",
+        kind="operator_staff",
+        token_hash=token_hash(TOKEN),
+        expires_at=timezone.now() + dt.timedelta(days=1),
+        invited_by=charlie,
+    )
+    return {
+        "merchant": shop_b.code,
+        "role": Role.objects.get(user=cashier).code,
+        "invitation": invitation.code,
+        "token": TOKEN,
+    }
+
+
+# url name → which object of town B goes into its URL
+OBJECT_VIEWS = {
+    "merchant_detail": "merchant",
+    "merchant_home": "merchant",
+    "merchant_edit": "merchant",
+    "merchant_staff": "merchant",
+    "merchant_invite": "merchant",
+    "operator_merchant": "merchant",
+    "role_revoke": "role",
+    "invitation_revoke": "invitation",
+    "invitation_accept": "token",
+}
+
+
+POST_ONLY = {"role_revoke", "invitation_revoke"}
+
+
+def _named_patterns_with_arguments(resolver=None, seen=None):
+    resolver = resolver or get_resolver()
+    seen = set() if seen is None else seen
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in {"admin"} or "allauth" in str(pattern.urlconf_name):
+                continue
+            _named_patterns_with_arguments(pattern, seen)
+        elif isinstance(pattern, URLPattern) and pattern.name and pattern.pattern.converters:
+            seen.add(pattern.name)
+    return seen
+
+
+def test_every_view_with_an_object_in_its_url_is_covered():
+    assert _named_patterns_with_arguments() - {"media"} == set(OBJECT_VIEWS)
+
+
+@pytest.mark.parametrize("persona", ["alice", "bob"])
+@pytest.mark.parametrize("name", sorted(OBJECT_VIEWS))
+def test_it_gives_404_for_objects_of_another_town(
+    client, request, town_b_objects, url, town_a, name, persona
+):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    target = url(town_a, name, town_b_objects[OBJECT_VIEWS[name]])
+    if name not in POST_ONLY:
+        assert client.get(target).status_code == 404
+    assert client.post(target, {"action": "approve", "email": "x@example.org"}).status_code == 404
+    # Nothing of town B changed.
+    assert Role.objects.filter(code=town_b_objects["role"]).exists()
+    assert Invitation.objects.get(code=town_b_objects["invitation"]).is_open
+
+
+def test_it_keeps_town_a_staff_out_of_town_b_pages(client, alice, town_b_objects, url, town_b):
+    client.force_login(alice)
+    for name in ("operator_merchants", "town_staff", "audit_log", "town_settings"):
+        assert client.get(url(town_b, name)).status_code == 403
+    assert client.get(url(town_b, "merchant_home", town_b_objects["merchant"])).status_code == 404

@@ -119,12 +119,13 @@ def postgres_url() -> str | None:
     return None
 
 
-def _reachable(url: str) -> bool:
+def _reachable(url: str, default_port: int = 5432) -> bool:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
+    address = (parts.hostname or "127.0.0.1", parts.port or default_port)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), 2):
+        with socket.create_connection(address, 2):
             return True
     except OSError:
         return False
@@ -172,7 +173,14 @@ def cmd_test(args: list[str]) -> None:
     say("Tests on PostgreSQL")
     url = postgres_url()
     if url:
-        run([*pytest, "-m", "not browser"], env={**env, "DATABASE_URL": url})
+        pg_env = {**env, "DATABASE_URL": url}
+        # With PostgreSQL comes the production cache: Redis (rate limits, 2FA replay guard).
+        redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+        if _reachable(redis_url, default_port=6379):
+            pg_env["REDIS_URL"] = redis_url
+        elif CI:
+            sys.exit("Redis is not reachable; CI runs the PostgreSQL suite with Redis.")
+        run([*pytest, "-m", "not browser"], env=pg_env)
     elif CI:
         sys.exit("PostgreSQL is not reachable; CI must run the PostgreSQL suite.")
     else:

@@ -3,8 +3,9 @@ on a shared host: CityMiddleware moves the prefix into the script prefix."""
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, reverse_lazy
-from django.views.generic import RedirectView
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import include, path, reverse
 from django.views.static import serve
 
 from marktplatz.core import views as core_views
@@ -14,8 +15,18 @@ handler403 = core_views.permission_denied
 handler404 = core_views.page_not_found
 handler500 = core_views.server_error
 
-# Admin logins go through allauth, so that two-factor authentication applies there too.
-admin.site.login = RedirectView.as_view(url=reverse_lazy("account_login"), query_string=True)
+
+def admin_login(request, extra_context=None):
+    """Admin logins go through allauth, so that two-factor authentication applies too.
+
+    A logged-in person without admin rights gets a 403 (not a redirect loop via login).
+    """
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return redirect_to_login(request.GET.get("next", "/admin/"), reverse("account_login"))
+
+
+admin.site.login = admin_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),

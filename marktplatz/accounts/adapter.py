@@ -17,6 +17,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 citizen_join(city=city, user=user)
         return user
 
+    def format_email_subject(self, subject):
+        """Prefix subjects with the town's name instead of the host name."""
+        from allauth.core import context
+
+        city = getattr(context.request, "city", None)
+        return f"[{city.name if city else 'Marktplatz'}] {subject}"
+
     def get_login_redirect_url(self, request):
         return reverse("home")
 

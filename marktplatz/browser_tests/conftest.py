@@ -129,7 +129,10 @@ def check_a11y() -> Callable:
 
     def check(page) -> None:
         page.wait_for_load_state("load")
-        blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING_IMPACTS]
+        violations = axe_violations(page)
+        if violations:  # shown with -s or in the report of a failing test
+            print(f"axe-core on {page.url}:\n{format_violations(violations)}")
+        blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
         assert not blocking, (
             f"axe-core found serious/critical violations on {page.url}:\n"
             + format_violations(blocking)

@@ -106,4 +106,12 @@ def test_it_does_not_force_totp_on_citizens(client, dave):
 def test_it_sends_the_admin_login_through_allauth(client, db):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/accounts/login/")
+    assert response.headers["Location"] == "/accounts/login/?next=/admin/"
+
+
+def test_it_names_the_town_in_account_emails(client, dave):
+    client.post("/altdorf/accounts/login/code/", {"email": "dave@example.org"})
+    message = mail.outbox[-1]
+    assert message.subject.startswith("[Altdorf] ")
+    assert "Altdorf" in message.body
+    assert "testserver" not in message.body

@@ -90,7 +90,7 @@ Stop with Ctrl+C.
     )
     os.execve(
         str(python),
-        [str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+        [str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--nostatic"],
         env,
     )
 

@@ -183,8 +183,8 @@ def town_url(live_server) -> Callable[..., str]:
 
 @pytest.fixture
 def log_in(page, visit, submit, town_url) -> Callable:
-    """``log_in(city, user)``: the login form, the second factor if the account has one,
-    and back on the town's start page."""
+    """``log_in(city, user)``: the town's login form, then the second factor (unless
+    ``second_factor=False``); the page is left wherever the app sends the user next."""
 
     def run(city, user: User, *, second_factor: bool = True) -> None:
         visit(town_url(city, "accounts/login/"))

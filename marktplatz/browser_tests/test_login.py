@@ -31,10 +31,11 @@ START_PANELS = {
 }
 
 
-def german(text) -> str:
-    """``text`` as the server renders it for a visitor who kept the default language."""
+def german(message) -> str:
+    """``message`` (a msgid or a lazy translation) as the server renders it for a visitor
+    who kept the default language; whatever the state of the German catalogue."""
     with translation.override("de"):
-        return str(text)
+        return translation.gettext(message) if isinstance(message, str) else str(message)
 
 
 def panel_ids(page) -> list[str]:
@@ -83,10 +84,7 @@ def test_each_role_logs_in_and_sees_its_own_start_page(
     # The same account in the other town: no role there, nothing of Altdorf is shown.
     visit(town_url(town_b))
     assert panel_ids(page) == ["h-citizen"]
-    with translation.override("de"):
-        not_a_member = translation.gettext("You are not yet a member of %(town)s.") % {
-            "town": "Bergdorf"
-        }
+    not_a_member = german("You are not yet a member of %(town)s.") % {"town": town_b.name}
     expect(page.locator("main .empty strong")).to_have_text(not_a_member)
     expect(page.locator("main")).not_to_contain_text(shop_a.name)
 

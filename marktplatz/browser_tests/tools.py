@@ -25,7 +25,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-IN_CI = os.environ.get("CI", "").strip().lower() == "true"
+# As in dev.py: CI=true (or 1, yes) means the browser tests must run, never be skipped.
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
 def missing_tools() -> str | None:

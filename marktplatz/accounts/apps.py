@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "marktplatz.accounts"
     label = "accounts"
     verbose_name = _("Accounts and roles")
+
+    def ready(self) -> None:
+        from marktplatz.accounts import signals
+
+        signals.connect()

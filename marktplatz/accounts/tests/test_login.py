@@ -115,3 +115,34 @@ def test_it_names_the_town_in_account_emails(client, dave):
     assert message.subject.startswith("[Altdorf] ")
     assert "Altdorf" in message.body
     assert "testserver" not in message.body
+
+
+def test_it_records_setting_up_the_second_factor(
+    client, town_a, shop_a, django_capture_on_commit_callbacks
+):
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from marktplatz.audit.models import AuditEvent
+
+    owner = factories.user("olga@example.org")
+    Role.objects.create(city=town_a, user=owner, kind="merchant_owner", merchant=shop_a)
+    login = client.post(
+        "/altdorf/accounts/login/", {"login": "olga@example.org", "password": TEST_PASSWORD}
+    )
+    assert login.status_code == 302
+    # allauth asks for the password once more before a second factor is added.
+    client.post("/altdorf/accounts/reauthenticate/", {"password": TEST_PASSWORD})
+    page = client.get("/altdorf/accounts/2fa/totp/activate/")
+    assert page.status_code == 200
+    secret = page.context["form"].secret
+    import time
+
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/altdorf/accounts/2fa/totp/activate/", {"code": code})
+    assert response.status_code == 302
+    events = AuditEvent.objects.filter(action="account.mfa_added")
+    assert sorted(e.data["type"] for e in events) == ["recovery_codes", "totp"]
+    assert {(e.city, e.actor_email) for e in events} == {(town_a, "olga@example.org")}
+    # Now the owner's pages open.
+    assert client.get(f"/altdorf/merchant/{shop_a.code}/").status_code == 200

@@ -20,10 +20,6 @@ from marktplatz.browser_tests.tools import (
 )
 from marktplatz.testing import factories
 
-# Playwright's sync API runs an asyncio event loop in the test thread; Django's ORM calls
-# in the test code (factories, assertions) would otherwise be refused as "async unsafe".
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 NAVIGATION_TIMEOUT_MS = 15_000
@@ -40,28 +36,12 @@ _AXE_RUN = """async (tags) => {
 
 
 # --- Data ------------------------------------------------------------------------------
-# The root conftest's towns depend on ``db``; the live server needs ``transactional_db``.
+# The towns and shops come from the root conftest; with the live server in the test,
+# pytest-django gives them a transactional database.
 
 
 @pytest.fixture
-def town_a(transactional_db):
-    return factories.city(slug="altdorf", name="Altdorf", country="DE", currency="EUR")
-
-
-@pytest.fixture
-def town_b(transactional_db):
-    return factories.city(
-        slug="bergdorf", name="Bergdorf", country="CH", currency="CHF", time_zone="Europe/Zurich"
-    )
-
-
-@pytest.fixture
-def shop_a(town_a):
-    return factories.merchant(city=town_a, name="Bäckerei Alt")
-
-
-@pytest.fixture
-def persona(transactional_db, town_a, shop_a) -> Callable[..., User]:
+def persona(live_server, town_a, shop_a) -> Callable[..., User]:
     """``persona(kind, city=town_a)``: an account holding one role of that kind."""
 
     def make(kind: str, city=None, email: str | None = None) -> User:
@@ -90,12 +70,21 @@ def browser():
         pytest.fail(f"CI=true but {MISSING}", pytrace=False)
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an asyncio event loop in the test thread; Django's ORM
+    # calls in the test code (factories, assertions) would otherwise be refused as
+    # "async unsafe". Only while the browser tests run.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         yield chromium
         chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
+from marktplatz.cities.models import RESERVED_SLUGS
 from marktplatz.cities.selectors import city_for_host, city_for_slug
 from marktplatz.core.tenancy import city_scope, scopes_disabled
 
@@ -64,6 +65,8 @@ class CityMiddleware:
             return None
         city = city_for_slug(segment)
         if city is None:
+            # Should this end in a 404, the page says that no such town exists.
+            request.town_missing = segment.split(".")[0] not in RESERVED_SLUGS
             return None
         request.path_info = "/" + rest
         set_script_prefix(get_script_prefix() + segment + "/")

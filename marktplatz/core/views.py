@@ -10,7 +10,8 @@ def town_not_found(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return render(request, "errors/404.html", status=404)
+    context = {"town_missing": getattr(request, "town_missing", False)}
+    return render(request, "errors/404.html", context, status=404)
 
 
 def permission_denied(request, exception=None):

@@ -28,6 +28,10 @@ def test_it_shows_a_town_less_404_for_an_unknown_town(client, town_a):
     response = client.get("/nowhere/merchants/")
     assert response.status_code == 404
     assert b"Altdorf" not in response.content
+    assert b"Diese Stadt ist nicht auf Marktplatz" in response.content
+    # A missing page of the platform itself is just a missing page.
+    response = client.get("/accounts/nothing-here/")
+    assert b"Seite nicht gefunden" in response.content
     response = client.get("/", HTTP_HOST="nowhere.localhost")
     assert response.status_code == 404
     assert b"Diese Stadt ist nicht auf Marktplatz" in response.content

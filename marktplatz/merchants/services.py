@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marktplatz.accounts.models import Role, RoleKind
 from marktplatz.accounts.services import role_grant
@@ -34,13 +34,16 @@ EDITABLE_FIELDS = (
 
 
 def _mail_people(
-    *, city: Any, emails: list[str], subject: str, template: str, context: dict
+    *, city: Any, emails: list[str], subject: Any, template: str, context: dict
 ) -> None:
+    """Mail in the town's language; ``subject`` is a lazy text with %(name)s."""
     if not emails:
         return
     with translation.override(city.default_language):
         send_mail_on_commit(
-            subject=str(subject), body=render_to_string(template, context), to=emails
+            subject=str(subject) % {"name": context["merchant"].name},
+            body=render_to_string(template, context),
+            to=emails,
         )
 
 
@@ -77,7 +80,7 @@ def merchant_signup(*, city: Any, user: Any, merchant: Merchant, review_url: str
         _mail_people(
             city=city,
             emails=_operator_admin_emails(city),
-            subject=_("New business waiting for approval: %(name)s") % {"name": merchant.name},
+            subject=gettext_lazy("New business waiting for approval: %(name)s"),
             template="merchants/email/signup_received.txt",
             context={"merchant": merchant, "city": city, "url": review_url},
         )
@@ -95,46 +98,60 @@ def merchant_create(*, city: Any, actor: Any, merchant: Merchant) -> Merchant:
     return merchant
 
 
-def merchant_approve(*, merchant: Merchant, actor: Any, url: str) -> Merchant:
+def _merchant_decide(
+    *,
+    merchant: Merchant,
+    actor: Any,
+    status: str,
+    reason: str,
+    notice: tuple[str, str],
+    context: dict,
+) -> Merchant:
+    """Approve or reject: lock the row, set the decision, log it, tell the owners."""
+    subject, template = notice
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
-        merchant.status = Merchant.Status.APPROVED
-        merchant.is_active = True
-        merchant.rejection_reason = ""
-        merchant.save(update_fields=["status", "is_active", "rejection_reason"])
-        audit_record(city=merchant.city, actor=actor, action="merchant.approved", obj=merchant)
-        _mail_people(
-            city=merchant.city,
-            emails=_owner_emails(merchant),
-            subject=_("%(name)s is approved") % {"name": merchant.name},
-            template="merchants/email/approved.txt",
-            context={"merchant": merchant, "city": merchant.city, "url": url},
-        )
-    return merchant
-
-
-def merchant_reject(*, merchant: Merchant, actor: Any, reason: str) -> Merchant:
-    with transaction.atomic():
-        merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
-        merchant.status = Merchant.Status.REJECTED
-        merchant.is_active = False
+        merchant.status = status
+        merchant.is_active = status == Merchant.Status.APPROVED
         merchant.rejection_reason = reason
         merchant.save(update_fields=["status", "is_active", "rejection_reason"])
         audit_record(
             city=merchant.city,
             actor=actor,
-            action="merchant.rejected",
+            action=f"merchant.{status}",
             obj=merchant,
-            data={"reason": reason},
+            data={"reason": reason} if reason else {},
         )
         _mail_people(
             city=merchant.city,
             emails=_owner_emails(merchant),
-            subject=_("Your registration of %(name)s") % {"name": merchant.name},
-            template="merchants/email/rejected.txt",
-            context={"merchant": merchant, "city": merchant.city, "reason": reason},
+            subject=subject,
+            template=template,
+            context={"merchant": merchant, "city": merchant.city, **context},
         )
     return merchant
+
+
+def merchant_approve(*, merchant: Merchant, actor: Any, url: str) -> Merchant:
+    return _merchant_decide(
+        merchant=merchant,
+        actor=actor,
+        status=Merchant.Status.APPROVED,
+        reason="",
+        notice=(gettext_lazy("%(name)s is approved"), "merchants/email/approved.txt"),
+        context={"url": url},
+    )
+
+
+def merchant_reject(*, merchant: Merchant, actor: Any, reason: str) -> Merchant:
+    return _merchant_decide(
+        merchant=merchant,
+        actor=actor,
+        status=Merchant.Status.REJECTED,
+        reason=reason,
+        notice=(gettext_lazy("Your registration of %(name)s"), "merchants/email/rejected.txt"),
+        context={"reason": reason},
+    )
 
 
 def merchant_set_active(*, merchant: Merchant, actor: Any, active: bool) -> Merchant:

@@ -146,3 +146,18 @@ def test_it_records_setting_up_the_second_factor(
     assert {(e.city, e.actor_email) for e in events} == {(town_a, "olga@example.org")}
     # Now the owner's pages open.
     assert client.get(f"/altdorf/merchant/{shop_a.code}/").status_code == 200
+
+
+def test_it_resets_a_forgotten_password_by_email(client, dave):
+    response = client.post("/altdorf/accounts/password/reset/", {"email": "dave@example.org"})
+    assert response.status_code == 302
+    link = re.search(
+        r"http://testserver(/altdorf/accounts/password/reset/key/\S+)", mail.outbox[-1].body
+    )
+    response = client.get(link.group(1), follow=True)
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else link.group(1)
+    new_password = "a brand new passphrase 42"
+    response = client.post(form_url, {"password1": new_password, "password2": new_password})
+    assert response.status_code == 302
+    dave.refresh_from_db()
+    assert dave.check_password(new_password)

@@ -130,3 +130,20 @@ def test_it_rejects_coordinates_out_of_range(client, bob, shop_a):
     )
     assert response.status_code == 200
     assert "latitude" in response.context["form"].errors
+
+
+def test_it_writes_to_the_owner_in_the_towns_language(
+    client, alice, bob, town_a, shop_a, django_capture_on_commit_callbacks
+):
+    town_a.default_language = "fr"
+    town_a.save()
+    shop_a.status, shop_a.is_active = "pending", False
+    shop_a.save()
+    client.cookies["mp_language"] = "en"  # the operator works in English
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/altdorf/operator/merchants/{shop_a.code}/", {"action": "approve"})
+    message = mail.outbox[-1]
+    assert message.to == ["bob@example.org"]
+    assert "Bäckerei Alt" in message.subject
+    assert "approuvé" in message.subject + message.body

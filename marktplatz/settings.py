@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "marktplatz.core",
     "marktplatz.cities",
     "marktplatz.audit",
+    "marktplatz.ledger",
     "marktplatz.accounts",
     "marktplatz.merchants",
     "marktplatz.dashboard",

@@ -6,22 +6,22 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marktplatz.core.immutable import AppendOnlyError, Immutable
 from marktplatz.core.tenancy import CityScopedManager
 
-
-class AppendOnlyError(RuntimeError):
-    pass
+__all__ = ["AppendOnlyError", "AuditEvent"]
 
 
-class AuditEvent(models.Model):
+class AuditEvent(Immutable):
     # Nullable: platform-wide events (a superuser creating a town) belong to no town.
     city = models.ForeignKey(
         "cities.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # PROTECT: rows are append-only, so an account with events is not deleted outright.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -44,11 +44,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("audit events cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("audit events cannot be deleted")

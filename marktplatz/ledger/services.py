@@ -1,0 +1,401 @@
+"""Writing to the ledger. Every function here must be the only way rows change.
+
+Concurrency: all accounts a posting touches are locked in one order (by primary key) with
+SELECT … FOR UPDATE on PostgreSQL, so two postings on the same accounts queue instead of
+deadlocking, and the balance checks read what was committed before. On SQLite the
+transaction itself takes the database's write lock when it begins (settings:
+``transaction_mode = IMMEDIATE``). The CHECK constraint ``account_not_overdrawn`` is the
+last line of defence should a check here ever be wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marktplatz.ledger.errors import (
+    AlreadyResolved,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidTransfer,
+)
+from marktplatz.ledger.models import (
+    BALANCE_KINDS,
+    Account,
+    Ledger,
+    Transaction,
+    Transfer,
+    TransferKind,
+)
+
+# Far beyond any real booking, far below 2**63: sums of many transfers cannot overflow.
+MAX_AMOUNT = 10**12
+
+
+@dataclass(frozen=True)
+class Leg:
+    debit: Account
+    credit: Account
+    amount: int
+    reason_code: str = ""
+
+
+def ledger_for(*, city: Any, asset: str) -> Ledger:
+    ledger, _created = Ledger.objects.get_or_create(city=city, asset=asset)
+    return ledger
+
+
+def account_open(
+    *,
+    ledger: Ledger,
+    kind: str,
+    reference: str,
+    name: str = "",
+    allow_negative: bool = False,
+) -> Account:
+    """The account of ``reference`` in ``ledger``, opened on first use."""
+    account, created = Account.objects.get_or_create(
+        ledger=ledger,
+        reference=reference,
+        defaults={
+            "city_id": ledger.city_id,
+            "kind": kind,
+            "name": name,
+            "allow_negative": allow_negative,
+        },
+    )
+    if not created and (account.kind != kind or account.allow_negative != allow_negative):
+        raise InvalidTransfer(_("Account %(ref)s exists with other settings.") % {"ref": reference})
+    return account
+
+
+def _fingerprint(**content: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, default=str, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def _check_amount(amount: Any) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise InvalidTransfer(_("Amounts are whole numbers."))
+    if amount <= 0:
+        raise InvalidTransfer(_("The amount must be greater than zero."))
+    if amount > MAX_AMOUNT:
+        raise InvalidTransfer(_("The amount is implausibly large."))
+
+
+def _lock(accounts: Iterable[Account]) -> dict[int, Account]:
+    """Lock and re-read the accounts, always in primary-key order (no deadlocks)."""
+    ids = sorted({a.pk for a in accounts})
+    locked = Account.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",))
+    return {a.pk: a for a in locked}
+
+
+def _replay(ledger: Ledger, idempotency_key: str | None, fingerprint: str) -> Transaction | None:
+    """The earlier transaction of this key if the content is the same; 409 if not."""
+    if not idempotency_key:
+        return None
+    earlier = Transaction.objects.filter(ledger=ledger, idempotency_key=idempotency_key).first()
+    if earlier is not None and earlier.fingerprint != fingerprint:
+        raise IdempotencyConflict()
+    return earlier
+
+
+def _apply(
+    *,
+    ledger: Ledger,
+    rows: list[Transfer],
+    header: dict[str, Any],
+    idempotency_key: str | None,
+    fingerprint: str,
+    locked_extra: Sequence[Transfer] = (),
+) -> tuple[Transaction, bool]:
+    """Check and write one transaction of transfers; see ``transaction_post``."""
+    earlier = _replay(ledger, idempotency_key, fingerprint)
+    if earlier is not None:
+        return earlier, False
+    try:
+        with transaction.atomic():
+            accounts = _lock([t.debit_account for t in rows] + [t.credit_account for t in rows])
+            # Re-check under the lock: a concurrent retry may have committed meanwhile.
+            earlier = _replay(ledger, idempotency_key, fingerprint)
+            if earlier is not None:
+                return earlier, False
+            for pending in locked_extra:
+                if Transfer.objects.filter(pending=pending).exists():
+                    raise AlreadyResolved()
+            effect: dict[int, dict[str, int]] = defaultdict(
+                lambda: {"balance": 0, "pending_debits": 0, "pending_credits": 0}
+            )
+            for row in rows:
+                _effect_of(row, effect)
+            for pk, change in effect.items():
+                account = accounts[pk]
+                available = (
+                    account.balance
+                    + change["balance"]
+                    - account.pending_debits
+                    - change["pending_debits"]
+                )
+                if not account.allow_negative and available < 0:
+                    raise InsufficientFunds(
+                        _("Not enough on the account: %(available)s available.")
+                        % {"available": account.available},
+                        account=account.code,
+                        available=account.available,
+                    )
+            txn = Transaction.objects.create(
+                city_id=ledger.city_id,
+                ledger=ledger,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+                **header,
+            )
+            for row in rows:
+                row.transaction = txn
+                row.city_id = ledger.city_id
+                row.ledger = ledger
+                row.reason_code = row.reason_code or header["reason_code"]
+            Transfer.objects.bulk_create(rows)
+            for pk, change in effect.items():
+                Account.objects.filter(pk=pk).update(
+                    **{field: F(field) + delta for field, delta in change.items() if delta}
+                )
+    except IntegrityError:
+        # Two requests with one key raced; the other one won. Same content → its result.
+        earlier = _replay(ledger, idempotency_key, fingerprint)
+        if earlier is None:
+            raise
+        return earlier, False
+    return txn, True
+
+
+def _effect_of(row: Transfer, effect: dict[int, dict[str, int]]) -> None:
+    debit, credit, amount = row.debit_account.pk, row.credit_account.pk, row.amount
+    if row.kind in BALANCE_KINDS:
+        effect[debit]["balance"] -= amount
+        effect[credit]["balance"] += amount
+    if row.kind == TransferKind.PENDING:
+        effect[debit]["pending_debits"] += amount
+        effect[credit]["pending_credits"] += amount
+    if row.pending_id is not None:
+        held = row.pending.amount
+        effect[row.pending.debit_account_id]["pending_debits"] -= held
+        effect[row.pending.credit_account_id]["pending_credits"] -= held
+
+
+def transaction_post(
+    *,
+    ledger: Ledger,
+    legs: Sequence[Leg],
+    reason_code: str,
+    reason: str = "",
+    actor: Any = None,
+    actor_label: str = "",
+    idempotency_key: str | None = None,
+    external_ref: str = "",
+    pending: bool = False,
+    timeout_at: Any = None,
+) -> tuple[Transaction, bool]:
+    """Post all ``legs`` or none. Returns (transaction, created).
+
+    With ``pending=True`` the legs only hold the amounts (two-phase transfers), to be
+    posted, voided or expired later. A retry with the same ``idempotency_key`` and the
+    same content returns the original transaction with ``created=False``; other content
+    under the same key raises IdempotencyConflict. Raises InsufficientFunds when an
+    account that may not go negative would, and InvalidTransfer for malformed legs.
+    """
+    if not legs:
+        raise InvalidTransfer(_("A booking needs at least one transfer."))
+    if not reason_code:
+        raise InvalidTransfer(_("A booking needs a reason code."))
+    for leg in legs:
+        _check_amount(leg.amount)
+        if leg.debit.pk == leg.credit.pk:
+            raise InvalidTransfer(_("Debit and credit account must differ."))
+        if leg.debit.ledger_id != ledger.pk or leg.credit.ledger_id != ledger.pk:
+            raise InvalidTransfer(_("Both accounts must belong to the ledger."))
+    fingerprint = _fingerprint(
+        legs=[(leg.debit.code, leg.credit.code, leg.amount, leg.reason_code) for leg in legs],
+        reason_code=reason_code,
+        reason=reason,
+        external_ref=external_ref,
+        pending=pending,
+        timeout_at=timeout_at,
+    )
+    kind = TransferKind.PENDING if pending else TransferKind.POSTED
+    rows = [
+        Transfer(
+            kind=kind,
+            debit_account=leg.debit,
+            credit_account=leg.credit,
+            amount=leg.amount,
+            reason_code=leg.reason_code,
+            timeout_at=timeout_at if pending else None,
+        )
+        for leg in legs
+    ]
+    header = {
+        "reason_code": reason_code,
+        "reason": reason[:200],
+        "external_ref": external_ref[:128],
+        "actor": actor if getattr(actor, "is_authenticated", False) else None,
+        "actor_label": actor_label[:120],
+    }
+    return _apply(
+        ledger=ledger,
+        rows=rows,
+        header=header,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+    )
+
+
+def pending_resolve(
+    *,
+    pending: Transfer,
+    action: str,
+    amount: int | None = None,
+    reason_code: str,
+    reason: str = "",
+    actor: Any = None,
+    actor_label: str = "",
+    idempotency_key: str | None = None,
+) -> tuple[Transaction, bool]:
+    """Post (in full or in part), void or expire a pending transfer; once only.
+
+    ``action`` is "post", "void" or "expire"; ``amount`` (post only) defaults to the
+    whole held amount and may be less. The rest of the hold is released.
+    """
+    if pending.kind != TransferKind.PENDING:
+        raise InvalidTransfer(_("Only a pending transfer can be posted or voided."))
+    kinds = {
+        "post": TransferKind.POST_PENDING,
+        "void": TransferKind.VOID_PENDING,
+        "expire": TransferKind.EXPIRE_PENDING,
+    }
+    if action not in kinds:
+        raise InvalidTransfer(_("Unknown action."))
+    if action == "post":
+        amount = pending.amount if amount is None else amount
+        _check_amount(amount)
+        if amount > pending.amount:
+            raise InvalidTransfer(_("More than the held amount cannot be posted."))
+    else:
+        amount = pending.amount
+    if action == "expire" and (pending.timeout_at is None or pending.timeout_at > timezone.now()):
+        raise InvalidTransfer(_("This hold has not timed out."))
+    row = Transfer(
+        kind=kinds[action],
+        debit_account=pending.debit_account,
+        credit_account=pending.credit_account,
+        amount=amount,
+        reason_code=reason_code,
+        pending=pending,
+    )
+    header = {
+        "reason_code": reason_code,
+        "reason": reason[:200],
+        "external_ref": "",
+        "actor": actor if getattr(actor, "is_authenticated", False) else None,
+        "actor_label": actor_label[:120],
+    }
+    fingerprint = _fingerprint(
+        pending=pending.code, action=action, amount=amount, reason_code=reason_code
+    )
+    return _apply(
+        ledger=pending.ledger,
+        rows=[row],
+        header=header,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        locked_extra=[pending],
+    )
+
+
+def pending_expire_due(*, ledger: Ledger, now: Any = None) -> int:
+    """Expire every pending transfer of the ledger whose time is up; returns how many."""
+    now = now or timezone.now()
+    due = Transfer.objects.filter(
+        ledger=ledger, kind=TransferKind.PENDING, timeout_at__lte=now, resolutions__isnull=True
+    ).select_related("debit_account", "credit_account", "ledger")
+    count = 0
+    for held in due:
+        try:
+            pending_resolve(
+                pending=held,
+                action="expire",
+                reason_code="pending.expired",
+                actor_label="system:expiry",
+                idempotency_key=f"expire:{held.code}",
+            )
+            count += 1
+        except AlreadyResolved:
+            continue
+    return count
+
+
+def transfer_reverse(
+    *,
+    original: Transfer,
+    amount: int | None = None,
+    reason_code: str,
+    reason: str = "",
+    actor: Any = None,
+    actor_label: str = "",
+    idempotency_key: str | None = None,
+) -> tuple[Transaction, bool]:
+    """Undo a posted transfer, in full or in part, by a transfer the other way.
+
+    The reversals of one transfer never add up to more than the transfer itself.
+    """
+    if original.kind not in BALANCE_KINDS:
+        raise InvalidTransfer(_("Only a posted transfer can be reversed."))
+    amount = original.amount if amount is None else amount
+    _check_amount(amount)
+    with transaction.atomic():
+        # Lock the original so two reversals of it cannot both pass the check below.
+        Transfer.objects.select_for_update(of=("self",)).filter(pk=original.pk).get()
+        reversed_so_far = (
+            Transfer.objects.filter(reverses=original).aggregate(total=Sum("amount"))["total"] or 0
+        )
+        fingerprint = _fingerprint(reverses=original.code, amount=amount, reason_code=reason_code)
+        earlier = _replay(original.ledger, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier, False
+        if amount > original.amount - reversed_so_far:
+            raise InvalidTransfer(
+                _("At most %(left)s can still be reversed.")
+                % {"left": original.amount - reversed_so_far}
+            )
+        row = Transfer(
+            kind=TransferKind.POSTED,
+            debit_account=original.credit_account,
+            credit_account=original.debit_account,
+            amount=amount,
+            reason_code=reason_code,
+            reverses=original,
+        )
+        header = {
+            "reason_code": reason_code,
+            "reason": reason[:200],
+            "external_ref": original.transaction.external_ref,
+            "actor": actor if getattr(actor, "is_authenticated", False) else None,
+            "actor_label": actor_label[:120],
+        }
+        return _apply(
+            ledger=original.ledger,
+            rows=[row],
+            header=header,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+        )

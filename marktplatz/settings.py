@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "marktplatz.ledger",
     "marktplatz.accounts",
     "marktplatz.merchants",
+    "marktplatz.loyalty",
     "marktplatz.dashboard",
     "marktplatz.demo",
 ]

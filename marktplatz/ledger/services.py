@@ -78,6 +78,14 @@ def account_open(
     return account
 
 
+def replay(*, ledger: Ledger, idempotency_key: str, request: dict[str, Any]) -> Transaction | None:
+    """The transaction already posted under this key for this request, if any.
+
+    Raises IdempotencyConflict if the key was used for another request.
+    """
+    return _replay(ledger, idempotency_key, _fingerprint(request=request))
+
+
 def _fingerprint(**content: Any) -> str:
     return hashlib.sha256(
         json.dumps(content, sort_keys=True, default=str, separators=(",", ":")).encode()
@@ -205,8 +213,13 @@ def transaction_post(
     external_ref: str = "",
     pending: bool = False,
     timeout_at: Any = None,
+    request: dict[str, Any] | None = None,
 ) -> tuple[Transaction, bool]:
     """Post all ``legs`` or none. Returns (transaction, created).
+
+    ``request``, if given, is what the idempotency key is compared on instead of the legs:
+    a caller that derives the legs from a request (points from a purchase amount, say)
+    passes the request itself, so a retry is recognised even if the legs would differ.
 
     With ``pending=True`` the legs only hold the amounts (two-phase transfers), to be
     posted, voided or expired later. A retry with the same ``idempotency_key`` and the
@@ -224,13 +237,17 @@ def transaction_post(
             raise InvalidTransfer(_("Debit and credit account must differ."))
         if leg.debit.ledger_id != ledger.pk or leg.credit.ledger_id != ledger.pk:
             raise InvalidTransfer(_("Both accounts must belong to the ledger."))
-    fingerprint = _fingerprint(
-        legs=[(leg.debit.code, leg.credit.code, leg.amount, leg.reason_code) for leg in legs],
-        reason_code=reason_code,
-        reason=reason,
-        external_ref=external_ref,
-        pending=pending,
-        timeout_at=timeout_at,
+    fingerprint = (
+        _fingerprint(request=request)
+        if request is not None
+        else _fingerprint(
+            legs=[(leg.debit.code, leg.credit.code, leg.amount, leg.reason_code) for leg in legs],
+            reason_code=reason_code,
+            reason=reason,
+            external_ref=external_ref,
+            pending=pending,
+            timeout_at=timeout_at,
+        )
     )
     kind = TransferKind.PENDING if pending else TransferKind.POSTED
     rows = [

@@ -1,0 +1,544 @@
+"""Earning and redeeming with the city card. Points move only through the ledger.
+
+Refunds (decided, documented in docs/loyalty.md, tested): a refund takes back the points
+the purchase earned, in proportion to the refunded amount. Points still on the card are
+taken back at once. Points already spent become a debt of the member: they are booked
+against the member's debt account, the next points earned repay the debt first, and the
+member cannot redeem while a debt is open. So buying, redeeming and refunding never
+leaves anyone with points they did not pay for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marktplatz.audit.services import audit_record
+from marktplatz.ledger.errors import InsufficientFunds
+from marktplatz.ledger.models import Account, AccountKind, Ledger
+from marktplatz.ledger.services import Leg, account_open, ledger_for, replay, transaction_post
+from marktplatz.loyalty.cardnumbers import (
+    is_valid_number,
+    new_number,
+    new_qr_token,
+    normalise_number,
+)
+from marktplatz.loyalty.errors import (
+    BadAmount,
+    CardBlocked,
+    CardNotFound,
+    MerchantNotAccepting,
+    NotRefundable,
+    RedemptionRefused,
+    WrongCurrency,
+)
+from marktplatz.loyalty.models import (
+    Booking,
+    BookingKind,
+    Card,
+    CardBatch,
+    Member,
+    MerchantRules,
+    PointsLot,
+    Programme,
+)
+
+POINTS = "points"
+
+
+# --- Accounts ---------------------------------------------------------------------------
+
+
+def points_ledger(*, city: Any) -> Ledger:
+    return ledger_for(city=city, asset=POINTS)
+
+
+def programme_for(*, city: Any) -> Programme:
+    programme, _created = Programme.objects.get_or_create(city=city)
+    return programme
+
+
+def merchant_account(*, merchant: Any) -> Account:
+    """Points a merchant issues come from here (negative: owed); redeemed ones go here."""
+    return account_open(
+        ledger=points_ledger(city=merchant.city),
+        kind=AccountKind.MERCHANT,
+        reference=f"merchant:{merchant.code}",
+        name=merchant.name,
+        allow_negative=True,
+    )
+
+
+def operator_account(*, city: Any, purpose: str) -> Account:
+    """The operator's accounts: "bonus" (issues bonuses), "breakage" (expired points)."""
+    kinds = {"bonus": AccountKind.ISSUANCE, "breakage": AccountKind.BREAKAGE}
+    return account_open(
+        ledger=points_ledger(city=city),
+        kind=kinds[purpose],
+        reference=f"operator:{purpose}",
+        name=purpose,
+        allow_negative=purpose == "bonus",
+    )
+
+
+def member_create(*, city: Any, user: Any = None) -> Member:
+    ledger = points_ledger(city=city)
+    member = Member(city=city, user=user)
+    member.account = account_open(
+        ledger=ledger, kind=AccountKind.CUSTOMER, reference=f"member:{member.code}"
+    )
+    member.debt_account = account_open(
+        ledger=ledger,
+        kind=AccountKind.RECEIVABLE,
+        reference=f"member-debt:{member.code}",
+        allow_negative=True,
+    )
+    member.save()
+    return member
+
+
+def card_issue(*, member: Member, form: str, batch: CardBatch | None = None) -> Card:
+    return Card.objects.create(
+        city=member.city,
+        member=member,
+        number=new_number(),
+        qr_token=new_qr_token(),
+        form=form,
+        batch=batch,
+    )
+
+
+def member_for_user(*, city: Any, user: Any) -> Member:
+    """The citizen's membership in the town, with a digital card and the welcome bonus."""
+    member = Member.objects.filter(city=city, user=user).first()
+    if member is not None:
+        return member
+    with transaction.atomic():
+        member = member_create(city=city, user=user)
+        card_issue(member=member, form=Card.Form.DIGITAL)
+        bonus_grant(member=member, reason_code="bonus.welcome", points=None)
+    return member
+
+
+def card_batch_issue(*, city: Any, actor: Any, size: int, note: str = "") -> CardBatch:
+    """Anonymous plastic cards, each with a member (and account) of its own until claimed."""
+    with transaction.atomic():
+        batch = CardBatch.objects.create(city=city, size=size, note=note, created_by=actor)
+        for _index in range(size):
+            card_issue(member=member_create(city=city), form=Card.Form.PLASTIC, batch=batch)
+        audit_record(
+            city=city, actor=actor, action="card_batch.issued", obj=batch, data={"size": size}
+        )
+    return batch
+
+
+# --- Cards at the counter ---------------------------------------------------------------
+
+
+def card_lookup(*, city: Any, identifier: str) -> Card:
+    """A card of the town by its QR token or printed number; blocked cards are refused."""
+    identifier = (identifier or "").strip()
+    card = None
+    if identifier.upper().startswith("MPC1-"):
+        card = (
+            Card.objects.filter(city=city, qr_token=identifier.upper())
+            .select_related("member")
+            .first()
+        )
+    elif is_valid_number(identifier):
+        card = (
+            Card.objects.filter(city=city, number=normalise_number(identifier))
+            .select_related("member")
+            .first()
+        )
+    if card is None:
+        raise CardNotFound()
+    if card.status != Card.Status.ACTIVE:
+        raise CardBlocked()
+    return card
+
+
+def _check_merchant(merchant: Any) -> None:
+    if not (merchant.is_active and merchant.accepting and merchant.status == "approved"):
+        raise MerchantNotAccepting()
+
+
+def rate_for(*, programme: Programme, merchant: Any) -> int:
+    rules = MerchantRules.objects.filter(merchant=merchant).first()
+    if rules is None:
+        return programme.points_per_unit
+    return min(
+        max(rules.points_per_unit, programme.merchant_min_points_per_unit),
+        programme.merchant_max_points_per_unit,
+    )
+
+
+def _day_start(now: dt.datetime) -> dt.datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _replayed(city: Any, key: str | None, request: dict) -> Booking | None:
+    if not key:
+        return None
+    earlier = replay(ledger=points_ledger(city=city), idempotency_key=key, request=request)
+    return Booking.objects.get(transaction=earlier) if earlier is not None else None
+
+
+def _add_lot(member: Member, booking: Booking, points: int, now: dt.datetime, months: int) -> None:
+    if points <= 0:
+        return
+    PointsLot.objects.create(
+        city=member.city,
+        member=member,
+        booking=booking,
+        points=points,
+        remaining=points,
+        expires_at=now + dt.timedelta(days=round(months * 30.44)),
+    )
+
+
+def _consume_lots(member: Member, points: int, first_booking: Booking | None = None) -> None:
+    """Use up ``points`` from the member's lots: a given booking's first, then oldest."""
+    lots = list(
+        PointsLot.objects.filter(member=member, remaining__gt=0)
+        .select_for_update()
+        .order_by("expires_at", "pk")
+    )
+    if first_booking is not None:
+        lots.sort(key=lambda lot: lot.booking_id != first_booking.pk)
+    for lot in lots:
+        if points <= 0:
+            break
+        used = min(points, lot.remaining)
+        lot.remaining -= used
+        points -= used
+        lot.save(update_fields=["remaining"])
+
+
+def _debt(member: Member) -> int:
+    return -Account.objects.get(pk=member.debt_account_id).balance
+
+
+def earn(
+    *,
+    city: Any,
+    merchant: Any,
+    card: Card,
+    purchase_minor: int,
+    currency: str,
+    idempotency_key: str | None,
+    actor: Any = None,
+    actor_label: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[Booking, bool]:
+    """Book a purchase: points by turnover (plus a visit bonus), capped per card and day.
+
+    Returns (booking, created); a retry with the same key returns the first booking.
+    """
+    request = {
+        "op": "earn",
+        "merchant": merchant.code,
+        "card": card.code,
+        "purchase": purchase_minor,
+        "currency": currency,
+    }
+    earlier = _replayed(city, idempotency_key, request)
+    if earlier is not None:
+        return earlier, False
+    programme = programme_for(city=city)
+    _check_merchant(merchant)
+    if currency != city.currency:
+        raise WrongCurrency(_("This town books in %(currency)s.") % {"currency": city.currency})
+    if (
+        isinstance(purchase_minor, bool)
+        or not isinstance(purchase_minor, int)
+        or purchase_minor <= 0
+    ):
+        raise BadAmount(_("The purchase amount must be greater than zero."))
+    if purchase_minor > programme.max_purchase_minor:
+        raise BadAmount(_("The purchase amount is implausibly large."))
+    now = now or timezone.now()
+    member = card.member
+    points = purchase_minor * rate_for(programme=programme, merchant=merchant) // 100
+    points += programme.visit_bonus
+    with transaction.atomic():
+        # The daily cap is checked under the member account's lock, taken by a no-op
+        # select here, so two purchases at once cannot both use the rest of the cap.
+        Account.objects.select_for_update().filter(pk=member.account_id).first()
+        earned_today = (
+            Booking.objects.filter(
+                member=member, kind=BookingKind.EARN, created_at__gte=_day_start(now)
+            ).aggregate(total=Sum("points"))["total"]
+            or 0
+        )
+        points = max(0, min(points, programme.daily_cap_per_card - earned_today))
+        if points == 0:
+            raise BadAmount(
+                _("This purchase earns no points (too small, or the daily limit is reached).")
+            )
+        debt = _debt(member)
+        repay = min(debt, points)
+        legs = [Leg(merchant_account(merchant=merchant), member.account, points, "earn")]
+        if repay:
+            legs.append(Leg(member.account, member.debt_account, repay, "debt.repaid"))
+        txn, created = transaction_post(
+            ledger=points_ledger(city=city),
+            legs=legs,
+            reason_code="earn",
+            reason=_("Purchase at %(merchant)s") % {"merchant": merchant.name},
+            actor=actor,
+            actor_label=actor_label,
+            idempotency_key=idempotency_key,
+            request=request,
+        )
+        if not created:
+            return Booking.objects.get(transaction=txn), False
+        booking = Booking.objects.create(
+            city=city,
+            kind=BookingKind.EARN,
+            member=member,
+            card=card,
+            merchant=merchant,
+            purchase_minor=purchase_minor,
+            points=points,
+            transaction=txn,
+        )
+        _add_lot(member, booking, points - repay, now, programme.expiry_months)
+    return booking, True
+
+
+def redeem(
+    *,
+    city: Any,
+    merchant: Any,
+    card: Card,
+    points: int,
+    idempotency_key: str | None,
+    actor: Any = None,
+    actor_label: str = "",
+) -> tuple[Booking, bool]:
+    """Pay with points at a merchant; the oldest points are used first."""
+    request = {"op": "redeem", "merchant": merchant.code, "card": card.code, "points": points}
+    earlier = _replayed(city, idempotency_key, request)
+    if earlier is not None:
+        return earlier, False
+    programme = programme_for(city=city)
+    _check_merchant(merchant)
+    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+        raise BadAmount(_("The number of points must be greater than zero."))
+    if points < programme.min_redeem_points:
+        raise RedemptionRefused(
+            _("At least %(min)s points are needed to redeem.")
+            % {"min": programme.min_redeem_points}
+        )
+    member = card.member
+    with transaction.atomic():
+        if _debt(member) > 0:
+            raise RedemptionRefused(
+                _(
+                    "Points of a refunded purchase are still owed; redeeming is possible again once they are repaid."
+                )
+            )
+        try:
+            txn, created = transaction_post(
+                ledger=points_ledger(city=city),
+                legs=[Leg(member.account, merchant_account(merchant=merchant), points, "redeem")],
+                reason_code="redeem",
+                reason=_("Paid with points at %(merchant)s") % {"merchant": merchant.name},
+                actor=actor,
+                actor_label=actor_label,
+                idempotency_key=idempotency_key,
+                request=request,
+            )
+        except InsufficientFunds as error:
+            raise InsufficientFunds(
+                _("Not enough points: %(available)s available.")
+                % {"available": error.details.get("available", 0)},
+                **error.details,
+            ) from None
+        if not created:
+            return Booking.objects.get(transaction=txn), False
+        booking = Booking.objects.create(
+            city=city,
+            kind=BookingKind.REDEEM,
+            member=member,
+            card=card,
+            merchant=merchant,
+            points=points,
+            transaction=txn,
+        )
+        _consume_lots(member, points)
+    return booking, True
+
+
+def redemption_value_minor(*, city: Any, points: int) -> int:
+    """What ``points`` are worth in the town's currency (minor units, rounded down)."""
+    return points * 100 // programme_for(city=city).points_per_unit_redeemed
+
+
+def refund(
+    *,
+    booking: Booking,
+    purchase_minor: int | None,
+    idempotency_key: str | None,
+    actor: Any = None,
+    actor_label: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[Booking, bool]:
+    """Take back the points of a refunded purchase (all of it, or ``purchase_minor``).
+
+    Within the cancel window a cashier's full refund is booked as a cancellation.
+    """
+    city = booking.city
+    request = {"op": "refund", "booking": booking.code, "purchase": purchase_minor}
+    earlier = _replayed(city, idempotency_key, request)
+    if earlier is not None:
+        return earlier, False
+    programme = programme_for(city=city)
+    now = now or timezone.now()
+    if booking.kind != BookingKind.EARN:
+        raise NotRefundable(_("Only purchases that earned points can be refunded."))
+    if now - booking.created_at > dt.timedelta(days=programme.refund_window_days):
+        raise NotRefundable(
+            _("Refunds are possible for %(days)s days.") % {"days": programme.refund_window_days}
+        )
+    member = booking.member
+    with transaction.atomic():
+        # Lock the member's account first: refunds of one booking queue here.
+        Account.objects.select_for_update().filter(pk=member.account_id).first()
+        done = Booking.objects.filter(original=booking).aggregate(
+            purchase=Sum("purchase_minor"), points=Sum("points")
+        )
+        refunded, points_back_so_far = done["purchase"] or 0, done["points"] or 0
+        left = booking.purchase_minor - refunded
+        amount = left if purchase_minor is None else purchase_minor
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise BadAmount(_("The refund amount must be greater than zero."))
+        if amount > left:
+            raise NotRefundable(
+                _("At most %(left)s (in cents) of this purchase can still be refunded.")
+                % {"left": left}
+            )
+        # Points in proportion to the money, rounded so that all refunds together take
+        # back exactly the points of the purchase.
+        points_back = booking.points * (refunded + amount) // booking.purchase_minor
+        points_back -= points_back_so_far
+        account = Account.objects.get(pk=member.account_id)
+        take = min(points_back, max(account.available, 0))
+        shortfall = points_back - take
+        merchant_acc = merchant_account(merchant=booking.merchant)
+        legs = []
+        if take:
+            legs.append(Leg(member.account, merchant_acc, take, "refund"))
+        if shortfall:
+            legs.append(Leg(member.debt_account, merchant_acc, shortfall, "refund.owed"))
+        full_and_quick = (
+            purchase_minor is None
+            and refunded == 0
+            and now - booking.created_at <= dt.timedelta(minutes=programme.cancel_window_minutes)
+        )
+        kind = BookingKind.CANCEL if full_and_quick else BookingKind.REFUND
+        if not legs:
+            # Nothing to take back (a purchase too small for a point): record the refund.
+            raise NotRefundable(_("This refund takes back no points; nothing to book."))
+        txn, created = transaction_post(
+            ledger=points_ledger(city=city),
+            legs=legs,
+            reason_code=kind,
+            reason=_("Refund at %(merchant)s") % {"merchant": booking.merchant.name},
+            actor=actor,
+            actor_label=actor_label,
+            idempotency_key=idempotency_key,
+            request=request,
+        )
+        if not created:
+            return Booking.objects.get(transaction=txn), False
+        correction = Booking.objects.create(
+            city=city,
+            kind=kind,
+            member=member,
+            card=booking.card,
+            merchant=booking.merchant,
+            purchase_minor=amount,
+            points=points_back,
+            shortfall=shortfall,
+            original=booking,
+            transaction=txn,
+        )
+        _consume_lots(member, take, first_booking=booking)
+    return correction, True
+
+
+def bonus_grant(
+    *, member: Member, reason_code: str, points: int | None, actor: Any = None, reason: str = ""
+) -> Booking | None:
+    """A turnover-independent bonus from the operator (welcome bonus when points=None)."""
+    programme = programme_for(city=member.city)
+    if points is None:
+        if member.welcomed or not programme.welcome_bonus:
+            return None
+        points = programme.welcome_bonus
+        Member.objects.filter(pk=member.pk).update(welcomed=True)
+    with transaction.atomic():
+        txn, _created = transaction_post(
+            ledger=points_ledger(city=member.city),
+            legs=[Leg(operator_account(city=member.city, purpose="bonus"), member.account, points)],
+            reason_code=reason_code,
+            reason=reason or _("Welcome bonus"),
+            actor=actor,
+        )
+        booking = Booking.objects.create(
+            city=member.city,
+            kind=BookingKind.BONUS,
+            member=member,
+            points=points,
+            transaction=txn,
+            reason=reason,
+        )
+        _add_lot(member, booking, points, timezone.now(), programme.expiry_months)
+    return booking
+
+
+def points_expire(*, city: Any, now: dt.datetime | None = None) -> int:
+    """Move points whose lots have expired to the breakage account; returns points moved."""
+    now = now or timezone.now()
+    breakage = operator_account(city=city, purpose="breakage")
+    moved = 0
+    member_ids = (
+        PointsLot.objects.filter(expires_at__lte=now, remaining__gt=0)
+        .values_list("member_id", flat=True)
+        .distinct()
+    )
+    for member in Member.objects.filter(pk__in=list(member_ids)):
+        with transaction.atomic():
+            Account.objects.select_for_update().filter(pk=member.account_id).first()
+            lots = list(
+                PointsLot.objects.select_for_update().filter(
+                    member=member, expires_at__lte=now, remaining__gt=0
+                )
+            )
+            points = sum(lot.remaining for lot in lots)
+            if not points:
+                continue
+            txn, _created = transaction_post(
+                ledger=points_ledger(city=city),
+                legs=[Leg(member.account, breakage, points, "expiry")],
+                reason_code="expiry",
+                reason=_("Points expired"),
+                actor_label="system:expiry",
+                idempotency_key=f"expiry:{member.code}:{now:%Y%m%d%H%M%S}",
+            )
+            Booking.objects.create(
+                city=city, kind=BookingKind.EXPIRY, member=member, points=points, transaction=txn
+            )
+            for lot in lots:
+                lot.remaining = 0
+                lot.save(update_fields=["remaining"])
+            moved += points
+    return moved

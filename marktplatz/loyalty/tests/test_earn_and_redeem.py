@@ -119,7 +119,7 @@ def test_it_finds_cards_by_qr_or_number_only_in_their_town(town_a, town_b, card)
 
 def test_it_redeems_oldest_points_first(town_a, shop_a, card, member):
     earn(town_a, shop_a, card, 10000, "k1")  # +100
-    booking, _ = services.redeem(
+    _booking, _ = services.redeem(
         city=town_a, merchant=shop_a, card=card, points=150, idempotency_key="r1"
     )
     assert balance(member) == 50
@@ -196,7 +196,7 @@ def test_anonymous_batch_cards_work_before_anyone_claims_them(town_a, shop_a, al
     cards = list(batch.card_set.all())
     assert len(cards) == 3 and all(c.member.user is None for c in cards)
     assert len({c.qr_token for c in cards}) == 3
-    booking, _ = earn(town_a, shop_a, cards[0], 1000, "anon")
+    _booking, _ = earn(town_a, shop_a, cards[0], 1000, "anon")
     assert balance(cards[0].member) == 10
 
 

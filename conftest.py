@@ -34,9 +34,13 @@ def _plain_static_files(settings):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from marktplatz.core.memo import forget_all
+
     cache.clear()
+    forget_all()
     yield
     cache.clear()
+    forget_all()
 
 
 @pytest.fixture

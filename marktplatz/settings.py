@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
+    "ninja",
     "csp",
     "marktplatz.core",
     "marktplatz.cities",
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "marktplatz.accounts",
     "marktplatz.merchants",
     "marktplatz.loyalty",
+    "marktplatz.api",
     "marktplatz.dashboard",
     "marktplatz.demo",
 ]

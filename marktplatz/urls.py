@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import include, path, reverse
 from django.views.static import serve
 
+from marktplatz.api.pos import api as pos_api
 from marktplatz.core import views as core_views
 
 handler400 = core_views.bad_request
@@ -33,6 +34,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("api/pos/v1/", pos_api.urls),
     path("", include("marktplatz.accounts.urls")),
     path("", include("marktplatz.audit.urls")),
     path("", include("marktplatz.cities.urls")),

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import BigIntegerField, Case, F, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marktplatz.core.memo import remember
 from marktplatz.ledger.errors import (
     AlreadyResolved,
     IdempotencyConflict,
@@ -50,8 +51,12 @@ class Leg:
 
 
 def ledger_for(*, city: Any, asset: str) -> Ledger:
-    ledger, _created = Ledger.objects.get_or_create(city=city, asset=asset)
-    return ledger
+    """The ledger of (town, asset), opened on first use. Ledger rows never change."""
+
+    def load() -> Ledger:
+        return Ledger.objects.get_or_create(city_id=city.pk, asset=asset)[0]
+
+    return remember(("ledger", city.pk, asset), 3600, load)
 
 
 def account_open(
@@ -126,18 +131,20 @@ def _apply(
     idempotency_key: str | None,
     fingerprint: str,
     locked_extra: Sequence[Transfer] = (),
+    replay_checked: bool = False,
 ) -> tuple[Transaction, bool]:
-    """Check and write one transaction of transfers; see ``transaction_post``."""
-    earlier = _replay(ledger, idempotency_key, fingerprint)
-    if earlier is not None:
-        return earlier, False
+    """Check and write one transaction of transfers; see ``transaction_post``.
+
+    A concurrent request with the same key is caught by the unique constraint on the
+    key: its insert fails, and the retry below returns the winner's transaction.
+    """
+    if not replay_checked:
+        earlier = _replay(ledger, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier, False
     try:
         with transaction.atomic():
             accounts = _lock([t.debit_account for t in rows] + [t.credit_account for t in rows])
-            # Re-check under the lock: a concurrent retry may have committed meanwhile.
-            earlier = _replay(ledger, idempotency_key, fingerprint)
-            if earlier is not None:
-                return earlier, False
             for pending in locked_extra:
                 if Transfer.objects.filter(pending=pending).exists():
                     raise AlreadyResolved()
@@ -174,10 +181,15 @@ def _apply(
                 row.ledger = ledger
                 row.reason_code = row.reason_code or header["reason_code"]
             Transfer.objects.bulk_create(rows)
-            for pk, change in effect.items():
-                Account.objects.filter(pk=pk).update(
-                    **{field: F(field) + delta for field, delta in change.items() if delta}
-                )
+            _update_accounts(effect)
+            # Balances after the posting, for callers that show them.
+            txn.balances = {
+                pk: accounts[pk].balance
+                + change["balance"]
+                - accounts[pk].pending_debits
+                - change["pending_debits"]
+                for pk, change in effect.items()
+            }
     except IntegrityError:
         # Two requests with one key raced; the other one won. Same content → its result.
         earlier = _replay(ledger, idempotency_key, fingerprint)
@@ -185,6 +197,19 @@ def _apply(
             raise
         return earlier, False
     return txn, True
+
+
+def _update_accounts(effect: dict[int, dict[str, int]]) -> None:
+    """All account changes of a posting in one UPDATE statement."""
+    values = {}
+    for field in ("balance", "pending_debits", "pending_credits"):
+        whens = [When(pk=pk, then=Value(c[field])) for pk, c in effect.items() if c[field]]
+        if whens:
+            values[field] = F(field) + Case(
+                *whens, default=Value(0), output_field=BigIntegerField()
+            )
+    if values:
+        Account.objects.filter(pk__in=list(effect)).update(**values)
 
 
 def _effect_of(row: Transfer, effect: dict[int, dict[str, int]]) -> None:
@@ -214,8 +239,13 @@ def transaction_post(
     pending: bool = False,
     timeout_at: Any = None,
     request: dict[str, Any] | None = None,
+    replay_checked: bool = False,
 ) -> tuple[Transaction, bool]:
     """Post all ``legs`` or none. Returns (transaction, created).
+
+    The returned new transaction carries ``balances``: each touched account's available
+    amount afterwards. ``replay_checked=True`` says the caller has just called
+    ``replay()`` for this key and request.
 
     ``request``, if given, is what the idempotency key is compared on instead of the legs:
     a caller that derives the legs from a request (points from a purchase amount, say)
@@ -274,6 +304,7 @@ def transaction_post(
         header=header,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
+        replay_checked=replay_checked,
     )
 
 

@@ -6,3 +6,15 @@ class LoyaltyConfig(AppConfig):
     name = "marktplatz.loyalty"
     label = "loyalty"
     verbose_name = _("City card")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from marktplatz.core.memo import forget
+
+        def forget_rules(sender, **kwargs):
+            forget("programme")
+            forget("rules")
+
+        for model in ("loyalty.Programme", "loyalty.MerchantRules"):
+            post_save.connect(forget_rules, sender=model, dispatch_uid=f"mp_memo_{model}")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marktplatz.audit.services import audit_record
+from marktplatz.core.memo import remember
 from marktplatz.ledger.errors import InsufficientFunds
 from marktplatz.ledger.models import Account, AccountKind, Ledger
 from marktplatz.ledger.services import Leg, account_open, ledger_for, replay, transaction_post
@@ -58,31 +59,50 @@ def points_ledger(*, city: Any) -> Ledger:
     return ledger_for(city=city, asset=POINTS)
 
 
+# Rules are read on every booking; an operator's change reaches other servers within this.
+RULES_TTL = 30
+
+
 def programme_for(*, city: Any) -> Programme:
-    programme, _created = Programme.objects.get_or_create(city=city)
-    return programme
+    """The town's rules (read-only: change them with a fresh instance and save())."""
+    return remember(
+        ("programme", city.pk),
+        RULES_TTL,
+        lambda: Programme.objects.get_or_create(city_id=city.pk)[0],
+    )
 
 
 def merchant_account(*, merchant: Any) -> Account:
-    """Points a merchant issues come from here (negative: owed); redeemed ones go here."""
-    return account_open(
-        ledger=points_ledger(city=merchant.city),
-        kind=AccountKind.MERCHANT,
-        reference=f"merchant:{merchant.code}",
-        name=merchant.name,
-        allow_negative=True,
+    """Points a merchant issues come from here (negative: owed); redeemed ones go here.
+
+    The instance is shared: use it to name the account in legs, not to read its balance.
+    """
+    return remember(
+        ("account", f"merchant:{merchant.code}"),
+        3600,
+        lambda: account_open(
+            ledger=points_ledger(city=merchant.city),
+            kind=AccountKind.MERCHANT,
+            reference=f"merchant:{merchant.code}",
+            name=merchant.name,
+            allow_negative=True,
+        ),
     )
 
 
 def operator_account(*, city: Any, purpose: str) -> Account:
     """The operator's accounts: "bonus" (issues bonuses), "breakage" (expired points)."""
     kinds = {"bonus": AccountKind.ISSUANCE, "breakage": AccountKind.BREAKAGE}
-    return account_open(
-        ledger=points_ledger(city=city),
-        kind=kinds[purpose],
-        reference=f"operator:{purpose}",
-        name=purpose,
-        allow_negative=purpose == "bonus",
+    return remember(
+        ("account", city.pk, f"operator:{purpose}"),
+        3600,
+        lambda: account_open(
+            ledger=points_ledger(city=city),
+            kind=kinds[purpose],
+            reference=f"operator:{purpose}",
+            name=purpose,
+            allow_negative=purpose == "bonus",
+        ),
     )
 
 
@@ -147,13 +167,13 @@ def card_lookup(*, city: Any, identifier: str) -> Card:
     if identifier.upper().startswith("MPC1-"):
         card = (
             Card.objects.filter(city=city, qr_token=identifier.upper())
-            .select_related("member")
+            .select_related("member__account", "member__debt_account")
             .first()
         )
     elif is_valid_number(identifier):
         card = (
             Card.objects.filter(city=city, number=normalise_number(identifier))
-            .select_related("member")
+            .select_related("member__account", "member__debt_account")
             .first()
         )
     if card is None:
@@ -169,8 +189,12 @@ def _check_merchant(merchant: Any) -> None:
 
 
 def rate_for(*, programme: Programme, merchant: Any) -> int:
-    rules = MerchantRules.objects.filter(merchant=merchant).first()
-    if rules is None:
+    rules = remember(
+        ("rules", merchant.pk),
+        RULES_TTL,
+        lambda: MerchantRules.objects.filter(merchant_id=merchant.pk).first() or False,
+    )
+    if not rules:
         return programme.points_per_unit
     return min(
         max(rules.points_per_unit, programme.merchant_min_points_per_unit),
@@ -194,7 +218,7 @@ def _add_lot(member: Member, booking: Booking, points: int, now: dt.datetime, mo
     if points <= 0:
         return
     PointsLot.objects.create(
-        city=member.city,
+        city_id=member.city_id,
         member=member,
         booking=booking,
         points=points,
@@ -268,9 +292,14 @@ def earn(
     points = purchase_minor * rate_for(programme=programme, merchant=merchant) // 100
     points += programme.visit_bonus
     with transaction.atomic():
-        # The daily cap is checked under the member account's lock, taken by a no-op
-        # select here, so two purchases at once cannot both use the rest of the cap.
-        Account.objects.select_for_update().filter(pk=member.account_id).first()
+        # The daily cap and the debt are read under the lock of the member's accounts,
+        # so two purchases at once cannot both use the rest of the cap.
+        locked = {
+            a.pk: a
+            for a in Account.objects.select_for_update()
+            .filter(pk__in=[member.account_id, member.debt_account_id])
+            .order_by("pk")
+        }
         earned_today = (
             Booking.objects.filter(
                 member=member, kind=BookingKind.EARN, created_at__gte=_day_start(now)
@@ -282,7 +311,7 @@ def earn(
             raise BadAmount(
                 _("This purchase earns no points (too small, or the daily limit is reached).")
             )
-        debt = _debt(member)
+        debt = -locked[member.debt_account_id].balance
         repay = min(debt, points)
         legs = [Leg(merchant_account(merchant=merchant), member.account, points, "earn")]
         if repay:
@@ -296,6 +325,7 @@ def earn(
             actor_label=actor_label,
             idempotency_key=idempotency_key,
             request=request,
+            replay_checked=True,
         )
         if not created:
             return Booking.objects.get(transaction=txn), False
@@ -310,6 +340,7 @@ def earn(
             transaction=txn,
         )
         _add_lot(member, booking, points - repay, now, programme.expiry_months)
+        booking.balance_after = txn.balances[member.account_id]
     return booking, True
 
 

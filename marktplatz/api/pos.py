@@ -1,0 +1,251 @@
+"""The POS REST API for cash registers: card lookup, earn, redeem, refund.
+
+Every write needs an ``Idempotency-Key`` header: a retry with the same key and body
+returns the first answer (with ``Idempotent-Replayed: true``); the same key with another
+body is a 409. Amounts are integers in minor units (cents, Rappen); points are integers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+from pydantic import StrictInt
+
+from marktplatz.api.services import terminal_key_check
+from marktplatz.ledger.errors import LedgerError
+from marktplatz.ledger.models import Account
+from marktplatz.loyalty import services as loyalty
+from marktplatz.loyalty.models import Booking
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,200}$")
+
+
+class TerminalAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        if getattr(request, "city", None) is None:
+            return None
+        return terminal_key_check(token=token)
+
+
+api = NinjaAPI(
+    title="Marktplatz POS API",
+    version="1",
+    description=__doc__,
+    urls_namespace="pos",
+    auth=TerminalAuth(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+class ErrorOut(Schema):
+    error: str = Field(description="machine-readable reason, e.g. insufficient_funds")
+    message: str = Field(description="the reason in the town's language")
+
+
+class CardOut(Schema):
+    card: str = Field(description="the card number, all but the last four digits masked")
+    status: str
+    balance: int = Field(description="points available")
+    value: int = Field(description="what the points are worth, in minor units")
+    currency: str
+    can_redeem: bool
+
+
+class EarnIn(Schema):
+    card: str = Field(max_length=64, description="QR token (MPC1-…) or printed card number")
+    amount: StrictInt = Field(description="purchase amount in minor units (cents)")
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class RedeemIn(Schema):
+    card: str = Field(max_length=64)
+    points: StrictInt
+
+
+class RefundIn(Schema):
+    amount: StrictInt | None = Field(
+        default=None, description="refunded amount in minor units; the whole purchase if left out"
+    )
+
+
+class BookingOut(Schema):
+    id: str
+    kind: str
+    points: int
+    amount: int = Field(description="purchase (or refunded) amount in minor units")
+    value: int = Field(description="for redemptions: the discount in minor units")
+    currency: str
+    card: str
+    merchant: str
+    balance: int = Field(description="points available on the card afterwards")
+    shortfall: int = Field(description="refund only: points already spent and now owed")
+    original: str | None
+    created_at: dt.datetime
+
+
+def _masked(number: str) -> str:
+    return "•••• •••• •••• " + number[-4:]
+
+
+def _booking_out(booking: Booking, city) -> dict:
+    balance = getattr(booking, "balance_after", None)
+    if balance is None:
+        balance = Account.objects.get(pk=booking.member.account_id).available
+    return {
+        "id": booking.code,
+        "kind": booking.kind,
+        "points": booking.points,
+        "amount": booking.purchase_minor,
+        "value": loyalty.redemption_value_minor(city=city, points=booking.points)
+        if booking.kind == "redeem"
+        else 0,
+        "currency": city.currency,
+        "card": _masked(booking.card.number) if booking.card else "",
+        "merchant": booking.merchant.code if booking.merchant else "",
+        "balance": balance,
+        "shortfall": booking.shortfall,
+        "original": booking.original.code if booking.original_id else None,
+        "created_at": booking.created_at,
+    }
+
+
+def _idempotency_key(request: HttpRequest) -> str:
+    key = request.headers.get("Idempotency-Key", "")
+    if not IDEMPOTENCY_KEY.match(key):
+        raise HttpError(
+            400, _("Send an Idempotency-Key header of 8 to 200 visible ASCII characters.")
+        )
+    return f"terminal:{request.auth.pk}:{key}"
+
+
+def _answer(request, response: HttpResponse, booking: Booking, created: bool):
+    if not created:
+        response["Idempotent-Replayed"] = "true"
+    return 201, _booking_out(booking, request.city)
+
+
+@api.exception_handler(LedgerError)
+def ledger_error(request, exc: LedgerError):
+    return api.create_response(
+        request, {"error": exc.code, "message": str(exc.message)}, status=exc.status
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    fields = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', [])[1:])}: {e.get('msg')}" for e in exc.errors
+    )
+    return api.create_response(
+        request,
+        {
+            "error": "invalid_request",
+            "message": _("The request is not valid: %(fields)s") % {"fields": fields},
+        },
+        status=422,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    code = {400: "bad_request", 404: "not_found", 409: "conflict"}.get(exc.status_code, "error")
+    return api.create_response(
+        request, {"error": code, "message": str(exc)}, status=exc.status_code
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request, exc):
+    return api.create_response(
+        request,
+        {"error": "unauthorized", "message": _("A valid terminal key of this town is required.")},
+        status=401,
+    )
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@api.get("/cards/{identifier}", response={200: CardOut, **ERRORS}, summary="Look up a card")
+def card_get(request, identifier: str):
+    card = loyalty.card_lookup(city=request.city, identifier=identifier)
+    account = Account.objects.get(pk=card.member.account_id)
+    programme = loyalty.programme_for(city=request.city)
+    debt = -Account.objects.get(pk=card.member.debt_account_id).balance
+    return {
+        "card": _masked(card.number),
+        "status": card.status,
+        "balance": account.available,
+        "value": loyalty.redemption_value_minor(city=request.city, points=account.available),
+        "currency": request.city.currency,
+        "can_redeem": debt == 0 and account.available >= programme.min_redeem_points,
+    }
+
+
+@api.post("/earn", response={201: BookingOut, **ERRORS}, summary="Book a purchase")
+def earn(request, payload: EarnIn, response: HttpResponse):
+    key = _idempotency_key(request)
+    card = loyalty.card_lookup(city=request.city, identifier=payload.card)
+    booking, created = loyalty.earn(
+        city=request.city,
+        merchant=request.auth.merchant,
+        card=card,
+        purchase_minor=payload.amount,
+        currency=payload.currency.upper(),
+        idempotency_key=key,
+        actor_label=request.auth.label,
+    )
+    return _answer(request, response, booking, created)
+
+
+@api.post("/redeem", response={201: BookingOut, **ERRORS}, summary="Pay with points")
+def redeem(request, payload: RedeemIn, response: HttpResponse):
+    key = _idempotency_key(request)
+    card = loyalty.card_lookup(city=request.city, identifier=payload.card)
+    booking, created = loyalty.redeem(
+        city=request.city,
+        merchant=request.auth.merchant,
+        card=card,
+        points=payload.points,
+        idempotency_key=key,
+        actor_label=request.auth.label,
+    )
+    return _answer(request, response, booking, created)
+
+
+def _own_booking(request, code: str) -> Booking:
+    booking = (
+        Booking.objects.filter(code=code, merchant=request.auth.merchant)
+        .select_related("member", "card", "merchant", "original", "city")
+        .first()
+    )
+    if booking is None:
+        raise HttpError(404, _("No booking with this id at this business."))
+    return booking
+
+
+@api.get("/bookings/{code}", response={200: BookingOut, **ERRORS}, summary="Read a booking")
+def booking_get(request, code: str):
+    return 200, _booking_out(_own_booking(request, code), request.city)
+
+
+@api.post(
+    "/bookings/{code}/refund", response={201: BookingOut, **ERRORS}, summary="Refund a purchase"
+)
+def booking_refund(request, code: str, payload: RefundIn, response: HttpResponse):
+    key = _idempotency_key(request)
+    booking, created = loyalty.refund(
+        booking=_own_booking(request, code),
+        purchase_minor=payload.amount,
+        idempotency_key=key,
+        actor_label=request.auth.label,
+    )
+    return _answer(request, response, booking, created)

@@ -65,6 +65,7 @@ SEEDERS = (
     "marktplatz.cities.demo_data",
     "marktplatz.merchants.demo_data",
     "marktplatz.accounts.demo_data",
+    "marktplatz.loyalty.demo_data",
 )
 
 DEMO_PASSWORD = "marktplatz-demo"  # noqa: S105 - printed to the person running the demo

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marktplatz.core.ids import PublicCodeField
@@ -108,7 +109,7 @@ class Transaction(Immutable, CityOwned):
     )
     # Who acted when it was not a person: e.g. "api-key:<prefix>" or "system:expiry".
     actor_label = models.CharField(max_length=120, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("transaction")
@@ -161,7 +162,7 @@ class Transfer(Immutable, CityOwned):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversals"
     )
     timeout_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("transfer")

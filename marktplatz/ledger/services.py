@@ -447,3 +447,95 @@ def transfer_reverse(
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
         )
+
+
+@dataclass
+class Posting:
+    """One transaction for ``postings_import``."""
+
+    legs: Sequence[Leg]
+    reason_code: str
+    reason: str = ""
+    created_at: Any = None
+    actor_label: str = ""
+    idempotency_key: str | None = None
+
+
+def postings_import(*, ledger: Ledger, postings: Sequence[Posting]) -> list[Transaction]:
+    """Write many postings at once (data imports, the demo's year of history).
+
+    The same rules as ``transaction_post``, applied in order: positive integer amounts,
+    accounts of this ledger, no account that may not go negative ever below zero. All are
+    written or none; every account is updated once at the end.
+    """
+    rows_of: list[list[Transfer]] = []
+    for posting in postings:
+        if not posting.legs or not posting.reason_code:
+            raise InvalidTransfer(_("A booking needs a transfer and a reason code."))
+        for leg in posting.legs:
+            _check_amount(leg.amount)
+            if leg.debit.pk == leg.credit.pk or {leg.debit.ledger_id, leg.credit.ledger_id} != {
+                ledger.pk
+            }:
+                raise InvalidTransfer(_("Both accounts must differ and belong to the ledger."))
+        rows_of.append(
+            [
+                Transfer(
+                    kind=TransferKind.POSTED,
+                    debit_account=leg.debit,
+                    credit_account=leg.credit,
+                    amount=leg.amount,
+                    reason_code=leg.reason_code or posting.reason_code,
+                )
+                for leg in posting.legs
+            ]
+        )
+    with transaction.atomic():
+        accounts = _lock(
+            [leg.debit for p in postings for leg in p.legs]
+            + [leg.credit for p in postings for leg in p.legs]
+        )
+        running = {pk: a.balance - a.pending_debits for pk, a in accounts.items()}
+        effect: dict[int, dict[str, int]] = defaultdict(
+            lambda: {"balance": 0, "pending_debits": 0, "pending_credits": 0}
+        )
+        for index, rows in enumerate(rows_of):
+            for row in rows:
+                _effect_of(row, effect)
+                running[row.debit_account.pk] -= row.amount
+                running[row.credit_account.pk] += row.amount
+            for row in rows:
+                account = accounts[row.debit_account.pk]
+                if not account.allow_negative and running[account.pk] < 0:
+                    raise InsufficientFunds(
+                        _("Posting %(n)s would overdraw an account.") % {"n": index + 1},
+                        account=account.code,
+                    )
+        now = timezone.now()
+        txns = Transaction.objects.bulk_create(
+            [
+                Transaction(
+                    city_id=ledger.city_id,
+                    ledger=ledger,
+                    idempotency_key=p.idempotency_key,
+                    fingerprint=_fingerprint(import_=p.idempotency_key or ""),
+                    reason_code=p.reason_code,
+                    reason=p.reason[:200],
+                    actor_label=p.actor_label[:120],
+                    created_at=p.created_at or now,
+                )
+                for p in postings
+            ],
+            batch_size=500,
+        )
+        transfers = []
+        for txn, rows, posting in zip(txns, rows_of, postings, strict=True):
+            for row in rows:
+                row.transaction = txn
+                row.city_id = ledger.city_id
+                row.ledger = ledger
+                row.created_at = posting.created_at or now
+                transfers.append(row)
+        Transfer.objects.bulk_create(transfers, batch_size=500)
+        _update_accounts(effect)
+    return txns

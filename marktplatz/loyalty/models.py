@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marktplatz.core.ids import PublicCodeField
@@ -98,7 +99,7 @@ class Member(CityOwned):
         "ledger.Account", on_delete=models.PROTECT, related_name="+"
     )
     welcomed = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("member")
@@ -144,7 +145,7 @@ class Card(CityOwned):
     batch = models.ForeignKey(CardBatch, on_delete=models.PROTECT, null=True, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     block_reason = models.CharField(max_length=120, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("card")
@@ -188,7 +189,7 @@ class Booking(Immutable, CityOwned):
         "ledger.Transaction", on_delete=models.PROTECT, related_name="booking"
     )
     reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("booking")

@@ -189,3 +189,28 @@ def test_it_finds_a_tampered_balance(points, accounts, capsys):
     assert any("sum to -1" in p for p in problems)
     with pytest.raises(CommandError):
         call_command("ledger_verify", city="altdorf")
+
+
+def test_it_imports_many_postings_with_the_same_rules(points, accounts):
+    from marktplatz.ledger.services import Posting, postings_import
+
+    earlier = timezone.now() - dt.timedelta(days=100)
+    txns = postings_import(
+        ledger=points,
+        postings=[
+            Posting([Leg(accounts["issuer"], accounts["anna"], 50)], "import", created_at=earlier),
+            Posting([Leg(accounts["anna"], accounts["shop"], 30)], "import"),
+        ],
+    )
+    assert len(txns) == 2 and txns[0].created_at == earlier
+    assert _balances(accounts) == {"issuer": -50, "anna": 20, "ben": 0, "shop": 30}
+    with pytest.raises(InsufficientFunds):
+        postings_import(
+            ledger=points,
+            postings=[
+                Posting([Leg(accounts["anna"], accounts["shop"], 15)], "import"),
+                Posting([Leg(accounts["anna"], accounts["shop"], 15)], "import"),
+            ],
+        )
+    assert _balances(accounts)["anna"] == 20
+    assert ledger_verify() == []

@@ -32,6 +32,10 @@ RESERVED_SLUGS = frozenset(
         "merchants",
         "invitations",
         "me",
+        "card",
+        "manifest",
+        "sw",
+        "roles",
     }
 )
 

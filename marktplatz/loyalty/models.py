@@ -163,7 +163,8 @@ class BookingKind(models.TextChoices):
     REFUND = "refund", _("Refund")
     CANCEL = "cancel", _("Cancellation")
     BONUS = "bonus", _("Bonus")
-    ADJUSTMENT = "adjustment", _("Adjustment")
+    ADJUST_PLUS = "adjust_plus", _("Points credited by the town")
+    ADJUST_MINUS = "adjust_minus", _("Points debited by the town")
     EXPIRY = "expiry", _("Points expired")
     TRANSFER = "transfer", _("Card claimed")
 

@@ -511,6 +511,7 @@ def bonus_grant(
 ) -> Booking | None:
     """A turnover-independent bonus from the operator (welcome bonus when points=None)."""
     programme = programme_for(city=member.city)
+    reason = reason or _("Welcome bonus")
     if points is None:
         if member.welcomed or not programme.welcome_bonus:
             return None
@@ -521,7 +522,7 @@ def bonus_grant(
             ledger=points_ledger(city=member.city),
             legs=[Leg(operator_account(city=member.city, purpose="bonus"), member.account, points)],
             reason_code=reason_code,
-            reason=reason or _("Welcome bonus"),
+            reason=reason,
             actor=actor,
         )
         booking = Booking.objects.create(
@@ -573,3 +574,109 @@ def points_expire(*, city: Any, now: dt.datetime | None = None) -> int:
                 lot.save(update_fields=["remaining"])
             moved += points
     return moved
+
+
+def points_adjust(*, member: Member, points: int, reason: str, actor: Any) -> Booking:
+    """The operator's manual correction: positive grants, negative takes back; a reason is
+    mandatory and the change is audit-logged."""
+    if isinstance(points, bool) or not isinstance(points, int) or points == 0:
+        raise BadAmount(_("Enter a number of points other than zero."))
+    if not reason.strip():
+        raise BadAmount(_("A reason is required."))
+    city = member.city
+    bonus = operator_account(city=city, purpose="bonus")
+    leg = Leg(bonus, member.account, points) if points > 0 else Leg(member.account, bonus, -points)
+    with transaction.atomic():
+        txn, _created = transaction_post(
+            ledger=points_ledger(city=city),
+            legs=[leg],
+            reason_code="adjustment",
+            reason=reason,
+            actor=actor,
+        )
+        booking = Booking.objects.create(
+            city=city,
+            kind=BookingKind.ADJUST_PLUS if points > 0 else BookingKind.ADJUST_MINUS,
+            member=member,
+            points=abs(points),
+            transaction=txn,
+            reason=reason[:200],
+        )
+        if points > 0:
+            _add_lot(
+                member, booking, points, timezone.now(), programme_for(city=city).expiry_months
+            )
+        else:
+            _consume_lots(member, -points)
+        audit_record(
+            city=city,
+            actor=actor,
+            action="points.adjusted",
+            obj=member,
+            data={"points": points, "reason": reason},
+        )
+    return booking
+
+
+def card_block(*, card: Card, actor: Any, reason: str) -> Card:
+    """Block a lost or stolen card; its points stay with the member."""
+    with transaction.atomic():
+        Card.objects.filter(pk=card.pk).update(
+            status=Card.Status.BLOCKED, block_reason=reason[:120]
+        )
+        card.refresh_from_db()
+        audit_record(
+            city=card.city, actor=actor, action="card.blocked", obj=card, data={"reason": reason}
+        )
+    return card
+
+
+def card_replace(*, card: Card, actor: Any) -> Card:
+    """Block the card and issue a new one to the same member: the balance is kept."""
+    with transaction.atomic():
+        if card.status == Card.Status.ACTIVE:
+            card_block(card=card, actor=actor, reason="replaced")
+        new = card_issue(member=card.member, form=card.form)
+        audit_record(
+            city=card.city, actor=actor, action="card.replaced", obj=new, data={"old": card.code}
+        )
+    return new
+
+
+def card_claim(*, card: Card, user: Any) -> Member:
+    """A citizen claims an anonymous plastic card: it and its points join their membership."""
+    city = card.city
+    if card.member.user_id is not None:
+        if card.member.user_id == user.pk:
+            return card.member
+        raise CardNotFound()
+    with transaction.atomic():
+        own = Member.objects.filter(city=city, user=user).first()
+        if own is None:
+            Member.objects.filter(pk=card.member_id).update(user=user)
+            member = Member.objects.get(pk=card.member_id)
+        else:
+            member = own
+            anonymous = card.member
+            points = Account.objects.get(pk=anonymous.account_id).available
+            if points:
+                txn, _created = transaction_post(
+                    ledger=points_ledger(city=city),
+                    legs=[Leg(anonymous.account, own.account, points, "card.claimed")],
+                    reason_code="card.claimed",
+                    reason=_("Points of card %(card)s") % {"card": str(card)},
+                    actor=user,
+                )
+                booking = Booking.objects.create(
+                    city=city,
+                    kind=BookingKind.TRANSFER,
+                    member=own,
+                    card=card,
+                    points=points,
+                    transaction=txn,
+                )
+                PointsLot.objects.filter(member=anonymous).update(member=own)
+                del booking
+            Card.objects.filter(pk=card.pk).update(member=own)
+        audit_record(city=city, actor=user, action="card.claimed", obj=card)
+    return member

@@ -14,3 +14,9 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// The town's service worker keeps the card page for offline use.
+const worker = document.body.dataset.sw;
+if (worker && "serviceWorker" in navigator) {
+  navigator.serviceWorker.register(worker).catch(() => {});
+}

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+def parse_money(text: str) -> int:
+    """'12,50', '12.50' or '12' → 1250 cents; a clear error for anything else."""
+    raw = (text or "").strip().replace("\u2019", "").replace("'", "").replace(" ", "")
+    if "," in raw and "." in raw:
+        raw = (
+            raw.replace(".", "").replace(",", ".")
+            if raw.rfind(",") > raw.rfind(".")
+            else raw.replace(",", "")
+        )
+    else:
+        raw = raw.replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise forms.ValidationError(_("Enter an amount such as 12.50.")) from None
+    if not value.is_finite() or value.as_tuple().exponent < -2:
+        raise forms.ValidationError(_("Enter an amount with at most two decimals."))
+    if value <= 0:
+        raise forms.ValidationError(_("The amount must be greater than zero."))
+    return int(value * 100)
+
+
+class CardForm(forms.Form):
+    card = forms.CharField(
+        label=_("Card number or code"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+class EarnForm(forms.Form):
+    card = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    amount = forms.CharField(
+        label=_("Purchase amount"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+    def clean_amount(self):
+        return parse_money(self.cleaned_data["amount"])
+
+
+class RedeemForm(forms.Form):
+    card = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    points = forms.IntegerField(label=_("Points to redeem"), min_value=1, max_value=10**7)
+
+
+class AdjustForm(forms.Form):
+    card = forms.CharField(label=_("Card number"), max_length=64)
+    points = forms.IntegerField(
+        label=_("Points"),
+        help_text=_("Negative to take points back."),
+        min_value=-(10**6),
+        max_value=10**6,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class BatchForm(forms.Form):
+    size = forms.IntegerField(label=_("Number of cards"), min_value=1, max_value=1000)
+    note = forms.CharField(label=_("Note"), max_length=120, required=False)

@@ -1,0 +1,41 @@
+"""A print-ready A4 sheet of card fronts: QR code, number, town (fpdf2, no external fonts)."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from fpdf import FPDF
+
+from marktplatz.loyalty.cardnumbers import format_number
+
+# ID-1 card size (85.6 × 54 mm), 2 columns × 5 rows on A4 with cutting gaps.
+CARD_W, CARD_H = 85.6, 54.0
+COLS, ROWS = 2, 5
+LEFT, TOP, GAP = 15.0, 12.0, 4.0
+
+
+def batch_sheet_pdf(*, city, cards) -> bytes:
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    pdf.set_title(f"{city.name} – cards")
+    per_page = COLS * ROWS
+    for index, card in enumerate(cards):
+        if index % per_page == 0:
+            pdf.add_page()
+        slot = index % per_page
+        x = LEFT + (slot % COLS) * (CARD_W + GAP)
+        y = TOP + (slot // COLS) * (CARD_H + GAP)
+        pdf.set_draw_color(160, 160, 160)
+        pdf.rect(x, y, CARD_W, CARD_H)
+        png = io.BytesIO()
+        segno.make(card.qr_token, error="m").save(png, kind="png", scale=6, border=1)
+        png.seek(0)
+        pdf.image(png, x=x + 4, y=y + 6, w=40, h=40)
+        pdf.set_xy(x + 47, y + 10)
+        pdf.set_font("Helvetica", "B", 12)
+        pdf.multi_cell(CARD_W - 50, 6, city.name.encode("latin-1", "replace").decode("latin-1"))
+        pdf.set_xy(x + 47, y + 30)
+        pdf.set_font("Courier", "", 9)
+        pdf.multi_cell(CARD_W - 50, 4.5, format_number(card.number))
+    return bytes(pdf.output())

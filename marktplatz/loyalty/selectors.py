@@ -1,0 +1,100 @@
+"""Reading the city card: a member's balance and history, the operator's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Min, Q, QuerySet, Sum
+
+from marktplatz.ledger.models import Account, AccountKind
+from marktplatz.loyalty.models import Booking, BookingKind, Card, Member, PointsLot
+
+# How each kind of booking changes the member's points (history shows + or −).
+SIGN = {
+    BookingKind.EARN: 1,
+    BookingKind.BONUS: 1,
+    BookingKind.TRANSFER: 1,
+    BookingKind.ADJUST_PLUS: 1,
+    BookingKind.ADJUST_MINUS: -1,
+    BookingKind.REDEEM: -1,
+    BookingKind.REFUND: -1,
+    BookingKind.CANCEL: -1,
+    BookingKind.EXPIRY: -1,
+}
+
+
+def member_summary(*, member: Member) -> dict[str, Any]:
+    account = Account.objects.get(pk=member.account_id)
+    debt = -Account.objects.get(pk=member.debt_account_id).balance
+    next_lot = (
+        PointsLot.objects.filter(member=member, remaining__gt=0)
+        .values("expires_at")
+        .annotate(points=Sum("remaining"))
+        .order_by("expires_at")
+        .first()
+    )
+    return {"balance": account.available, "debt": debt, "next_expiry": next_lot}
+
+
+def member_history(*, member: Member) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(member=member)
+        .select_related("merchant", "transaction")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def signed_points(booking: Booking) -> int:
+    return SIGN[booking.kind] * booking.points
+
+
+def merchant_figures() -> list[dict[str, Any]]:
+    """Per merchant of the active town: points issued, redeemed, refunded, bookings."""
+    rows = (
+        Booking.objects.filter(merchant__isnull=False)
+        .values("merchant__code", "merchant__name")
+        .annotate(
+            issued=Sum("points", filter=Q(kind=BookingKind.EARN)),
+            redeemed=Sum("points", filter=Q(kind=BookingKind.REDEEM)),
+            taken_back=Sum("points", filter=Q(kind__in=[BookingKind.REFUND, BookingKind.CANCEL])),
+            turnover=Sum("purchase_minor", filter=Q(kind=BookingKind.EARN)),
+            bookings=Count("pk"),
+        )
+        .order_by("merchant__name")
+    )
+    return [
+        {
+            key: (value or 0) if key not in {"merchant__code", "merchant__name"} else value
+            for key, value in row.items()
+        }
+        for row in rows
+    ]
+
+
+def town_figures(*, city: Any) -> dict[str, Any]:
+    customers = Account.objects.filter(kind=AccountKind.CUSTOMER, ledger__asset="points")
+    breakage = Account.objects.filter(kind=AccountKind.BREAKAGE, ledger__asset="points").first()
+    return {
+        "outstanding": customers.aggregate(total=Sum("balance"))["total"] or 0,
+        "members": Member.objects.count(),
+        "members_with_account": Member.objects.filter(user__isnull=False).count(),
+        "cards_active": Card.objects.filter(status=Card.Status.ACTIVE).count(),
+        "breakage": breakage.balance if breakage else 0,
+        "first_booking": Booking.objects.aggregate(first=Min("created_at"))["first"],
+    }
+
+
+def merchant_day(*, merchant: Any, since) -> dict[str, Any]:
+    """A merchant's bookings since ``since`` (the cashier's daily summary)."""
+    bookings = Booking.objects.filter(merchant=merchant, created_at__gte=since)
+    totals = bookings.aggregate(
+        earn_count=Count("pk", filter=Q(kind=BookingKind.EARN)),
+        turnover=Sum("purchase_minor", filter=Q(kind=BookingKind.EARN)),
+        issued=Sum("points", filter=Q(kind=BookingKind.EARN)),
+        redeemed=Sum("points", filter=Q(kind=BookingKind.REDEEM)),
+        taken_back=Sum("points", filter=Q(kind__in=[BookingKind.REFUND, BookingKind.CANCEL])),
+    )
+    return {
+        "totals": {k: v or 0 for k, v in totals.items()},
+        "bookings": list(bookings.select_related("card").order_by("-created_at")[:100]),
+    }

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from marktplatz.loyalty import views
+
+urlpatterns = [
+    path("card/", views.card, name="card"),
+    path("card/claim/", views.card_claim, name="card_claim"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("merchant/<str:code>/pos/", views.pos, name="pos"),
+    path("merchant/<str:code>/pos/card/", views.pos_card, name="pos_card"),
+    path("merchant/<str:code>/pos/earn/", views.pos_earn, name="pos_earn"),
+    path("merchant/<str:code>/pos/redeem/", views.pos_redeem, name="pos_redeem"),
+    path("merchant/<str:code>/pos/cancel/<str:booking>/", views.pos_cancel, name="pos_cancel"),
+    path("merchant/<str:code>/pos/today/", views.pos_today, name="pos_today"),
+    path("operator/card/", views.operator_card, name="operator_card"),
+    path("operator/card/merchants.csv", views.operator_card_csv, name="operator_card_csv"),
+    path(
+        "operator/card/batches/<str:code>.pdf", views.operator_batch_pdf, name="operator_batch_pdf"
+    ),
+]

@@ -1,0 +1,395 @@
+"""The city card in the browser: the citizen's card, the merchant's POS, the operator's view."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import uuid
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
+from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.accounts.selectors import merchant_role
+from marktplatz.accounts.services import citizen_join
+from marktplatz.ledger.errors import LedgerError
+from marktplatz.loyalty import selectors, services
+from marktplatz.loyalty.forms import AdjustForm, BatchForm, CardForm, EarnForm, RedeemForm
+from marktplatz.loyalty.models import Booking, BookingKind, Card, CardBatch
+from marktplatz.merchants.selectors import access_merchant
+
+
+def qr_svg(text: str, scale: int = 8) -> str:
+    """An inline SVG of a QR code (no script, no external file)."""
+    return segno.make(text, error="m").svg_inline(scale=scale, dark="#000", light="#fff", border=2)
+
+
+# --- Citizen ---------------------------------------------------------------------------
+
+
+@city_required
+@login_required
+def card(request):
+    citizen_join(city=request.city, user=request.user)
+    member = services.member_for_user(city=request.city, user=request.user)
+    own_card = member.cards.filter(status=Card.Status.ACTIVE).order_by("-created_at").first()
+    page = Paginator(selectors.member_history(member=member), 20).get_page(request.GET.get("page"))
+    rows = [(b, selectors.signed_points(b)) for b in page.object_list]
+    summary = selectors.member_summary(member=member)
+    return render(
+        request,
+        "loyalty/card.html",
+        {
+            "member": member,
+            "card": own_card,
+            "qr": qr_svg(own_card.qr_token) if own_card else "",
+            "summary": summary,
+            "value": services.redemption_value_minor(
+                city=request.city, points=max(summary["balance"], 0)
+            ),
+            "page": page,
+            "rows": rows,
+        },
+    )
+
+
+@city_required
+@login_required
+@require_POST
+def card_claim(request):
+    form = CardForm(request.POST)
+    if form.is_valid():
+        try:
+            found = services.card_lookup(city=request.city, identifier=form.cleaned_data["card"])
+            services.card_claim(card=found, user=request.user)
+        except LedgerError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The card is now yours; its points are on your account."))
+    else:
+        messages.error(request, _("Enter the number printed on the card."))
+    return redirect("card")
+
+
+@city_required
+def manifest(request):
+    city = request.city
+    return JsonResponse(
+        {
+            "name": f"{city.name} · Marktplatz",
+            "short_name": city.name,
+            "start_url": reverse("card"),
+            "scope": reverse("home"),
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": city.primary_color,
+            "icons": [
+                {"src": "/static/marktplatz/icon.svg", "sizes": "any", "type": "image/svg+xml"}
+            ],
+        },
+        content_type="application/manifest+json",
+    )
+
+
+@city_required
+@cache_control(max_age=0, no_cache=True)
+def service_worker(request):
+    """Keeps the card page for offline use (the QR code is what a cashier scans)."""
+    body = render_to_string("loyalty/sw.js", {"card_url": reverse("card")})
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("home")
+    return response
+
+
+# --- Merchant POS ------------------------------------------------------------------------
+
+
+def _pos_context(request, merchant, **extra):
+    return {"merchant": merchant, "card_form": CardForm(), **extra}
+
+
+def _pos_render(request, merchant, partial: str, context: dict, status: int = 200):
+    context = _pos_context(request, merchant, partial=partial, **context)
+    template = partial if request.htmx else "loyalty/pos.html"
+    return render(request, template, context, status=status)
+
+
+def _card_panel(request, merchant, found: Card, **extra):
+    summary = selectors.member_summary(member=found.member)
+    return {
+        "card": found,
+        "summary": summary,
+        "value": services.redemption_value_minor(
+            city=request.city, points=max(summary["balance"], 0)
+        ),
+        "earn_form": extra.pop("earn_form", None)
+        or EarnForm(initial={"card": found.qr_token, "key": uuid.uuid4().hex}),
+        "redeem_form": extra.pop("redeem_form", None)
+        or RedeemForm(initial={"card": found.qr_token, "key": uuid.uuid4().hex}),
+        "rate": services.rate_for(
+            programme=services.programme_for(city=request.city), merchant=merchant
+        ),
+        **extra,
+    }
+
+
+@city_required
+@login_required
+def pos(request, code):
+    merchant = access_merchant(user=request.user, code=code)
+    return render(request, "loyalty/pos.html", _pos_context(request, merchant))
+
+
+@city_required
+@login_required
+@require_POST
+def pos_card(request, code):
+    merchant = access_merchant(user=request.user, code=code)
+    form = CardForm(request.POST)
+    if not form.is_valid():
+        return _pos_render(
+            request, merchant, "loyalty/_pos_error.html", {"error": _("Enter a card number.")}
+        )
+    try:
+        found = services.card_lookup(city=request.city, identifier=form.cleaned_data["card"])
+    except LedgerError as error:
+        return _pos_render(request, merchant, "loyalty/_pos_error.html", {"error": error.message})
+    return _pos_render(
+        request, merchant, "loyalty/_pos_card.html", _card_panel(request, merchant, found)
+    )
+
+
+def _book(request, merchant, form_class, book):
+    form = form_class(request.POST)
+    found = None
+    if form.is_valid():
+        try:
+            found = services.card_lookup(city=request.city, identifier=form.cleaned_data["card"])
+            booking, _created = book(
+                found, form.cleaned_data, f"pos:{merchant.pk}:{form.cleaned_data['key']}"
+            )
+        except LedgerError as error:
+            form.add_error(None, str(error.message))
+        else:
+            return _pos_render(
+                request, merchant, "loyalty/_pos_receipt.html", _receipt(request, merchant, booking)
+            )
+    if found is None:
+        try:
+            found = services.card_lookup(city=request.city, identifier=request.POST.get("card", ""))
+        except LedgerError as error:
+            return _pos_render(
+                request, merchant, "loyalty/_pos_error.html", {"error": error.message}
+            )
+    name = "earn_form" if form_class is EarnForm else "redeem_form"
+    return _pos_render(
+        request,
+        merchant,
+        "loyalty/_pos_card.html",
+        _card_panel(request, merchant, found, **{name: form}),
+    )
+
+
+def _receipt(request, merchant, booking):
+    summary = selectors.member_summary(member=booking.member)
+    return {
+        "booking": booking,
+        "balance": summary["balance"],
+        "value": services.redemption_value_minor(city=request.city, points=booking.points),
+        "cancel_key": uuid.uuid4().hex,
+        "can_cancel": _may_cancel(request, merchant, booking),
+    }
+
+
+def _may_cancel(request, merchant, booking) -> bool:
+    if booking.kind != BookingKind.EARN:
+        return False
+    programme = services.programme_for(city=request.city)
+    role = merchant_role(user=request.user, merchant=merchant)
+    window = (
+        dt.timedelta(minutes=programme.cancel_window_minutes)
+        if role is not None and role.kind == RoleKind.MERCHANT_CASHIER
+        else dt.timedelta(days=programme.refund_window_days)
+    )
+    return timezone.now() - booking.created_at <= window and not booking.corrections.exists()
+
+
+@city_required
+@login_required
+@require_POST
+def pos_earn(request, code):
+    merchant = access_merchant(user=request.user, code=code)
+
+    def book(found, data, key):
+        return services.earn(
+            city=request.city,
+            merchant=merchant,
+            card=found,
+            purchase_minor=data["amount"],
+            currency=request.city.currency,
+            idempotency_key=key,
+            actor=request.user,
+        )
+
+    return _book(request, merchant, EarnForm, book)
+
+
+@city_required
+@login_required
+@require_POST
+def pos_redeem(request, code):
+    merchant = access_merchant(user=request.user, code=code)
+
+    def book(found, data, key):
+        return services.redeem(
+            city=request.city,
+            merchant=merchant,
+            card=found,
+            points=data["points"],
+            idempotency_key=key,
+            actor=request.user,
+        )
+
+    return _book(request, merchant, RedeemForm, book)
+
+
+@city_required
+@login_required
+@require_POST
+def pos_cancel(request, code, booking):
+    merchant = access_merchant(user=request.user, code=code)
+    original = (
+        Booking.objects.filter(code=booking, merchant=merchant)
+        .select_related("member", "merchant")
+        .first()
+    )
+    if original is None:
+        raise Http404("no such booking")
+    if not _may_cancel(request, merchant, original):
+        raise PermissionDenied
+    key = (request.POST.get("key") or "")[:64]
+    try:
+        correction, _created = services.refund(
+            booking=original,
+            purchase_minor=None,
+            idempotency_key=f"pos:{merchant.pk}:{key}",
+            actor=request.user,
+        )
+    except LedgerError as error:
+        return _pos_render(request, merchant, "loyalty/_pos_error.html", {"error": error.message})
+    return _pos_render(
+        request, merchant, "loyalty/_pos_receipt.html", _receipt(request, merchant, correction)
+    )
+
+
+@city_required
+@login_required
+def pos_today(request, code):
+    merchant = access_merchant(user=request.user, code=code)
+    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return render(
+        request,
+        "loyalty/pos_today.html",
+        {"merchant": merchant, "day": selectors.merchant_day(merchant=merchant, since=since)},
+    )
+
+
+# --- Operator -----------------------------------------------------------------------------
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_card(request):
+    adjust_form = AdjustForm(prefix="adjust")
+    batch_form = BatchForm(prefix="batch")
+    if request.method == "POST":
+        if "adjust-card" in request.POST:
+            adjust_form = AdjustForm(request.POST, prefix="adjust")
+            if adjust_form.is_valid():
+                data = adjust_form.cleaned_data
+                try:
+                    found = services.card_lookup(city=request.city, identifier=data["card"])
+                    services.points_adjust(
+                        member=found.member,
+                        points=data["points"],
+                        reason=data["reason"],
+                        actor=request.user,
+                    )
+                except LedgerError as error:
+                    adjust_form.add_error(None, str(error.message))
+                else:
+                    messages.success(request, _("The points are booked."))
+                    return redirect("operator_card")
+        else:
+            batch_form = BatchForm(request.POST, prefix="batch")
+            if batch_form.is_valid():
+                services.card_batch_issue(
+                    city=request.city,
+                    actor=request.user,
+                    size=batch_form.cleaned_data["size"],
+                    note=batch_form.cleaned_data["note"],
+                )
+                messages.success(
+                    request, _("The cards are issued; download the print sheet below.")
+                )
+                return redirect("operator_card")
+    return render(
+        request,
+        "loyalty/operator.html",
+        {
+            "figures": selectors.town_figures(city=request.city),
+            "merchants": selectors.merchant_figures(),
+            "batches": CardBatch.objects.order_by("-created_at")[:20],
+            "adjust_form": adjust_form,
+            "batch_form": batch_form,
+        },
+    )
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_card_csv(request):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="points-{request.city.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["merchant", "code", "bookings", "turnover_minor", "issued", "redeemed", "taken_back"]
+    )
+    for row in selectors.merchant_figures():
+        writer.writerow(
+            [
+                row["merchant__name"],
+                row["merchant__code"],
+                row["bookings"],
+                row["turnover"],
+                row["issued"],
+                row["redeemed"],
+                row["taken_back"],
+            ]
+        )
+    return response
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_batch_pdf(request, code):
+    from marktplatz.loyalty.printing import batch_sheet_pdf
+
+    batch = CardBatch.objects.filter(code=code).first()
+    if batch is None:
+        raise Http404("no such batch")
+    cards = list(Card.objects.filter(batch=batch).order_by("pk"))
+    response = HttpResponse(
+        batch_sheet_pdf(city=request.city, cards=cards), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="cards-{batch.code}.pdf"'
+    return response

@@ -1,0 +1,39 @@
+// The till: scan a card's QR code with the phone camera where the browser can
+// (BarcodeDetector); typing the card number always works.
+const button = document.getElementById("pos-scan");
+const video = document.getElementById("pos-video");
+const status = document.getElementById("pos-scan-status");
+const form = document.getElementById("pos-card-form");
+
+async function scan() {
+  const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  video.srcObject = stream;
+  video.hidden = false;
+  await video.play();
+  status.textContent = button.dataset.scanning || "";
+  const stop = () => {
+    stream.getTracks().forEach((track) => track.stop());
+    video.hidden = true;
+  };
+  const tick = async () => {
+    const codes = await detector.detect(video).catch(() => []);
+    if (codes.length) {
+      stop();
+      form.elements.card.value = codes[0].rawValue;
+      form.requestSubmit();
+      return;
+    }
+    requestAnimationFrame(tick);
+  };
+  tick();
+}
+
+if (button && "BarcodeDetector" in window && navigator.mediaDevices) {
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    scan().catch((error) => {
+      status.textContent = String(error.message || error);
+    });
+  });
+}

@@ -680,3 +680,44 @@ def card_claim(*, card: Card, user: Any) -> Member:
             Card.objects.filter(pk=card.pk).update(member=own)
         audit_record(city=city, actor=user, action="card.claimed", obj=card)
     return member
+
+
+REMINDER_DAYS = 30
+
+
+def expiry_reminders(*, city: Any, now: dt.datetime | None = None) -> int:
+    """E-mail members whose points expire within REMINDER_DAYS (once per lot)."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from marktplatz.core.mail import send_mail_on_commit
+
+    now = now or timezone.now()
+    due = (
+        PointsLot.objects.filter(
+            member__user__isnull=False,
+            remaining__gt=0,
+            reminded=False,
+            expires_at__gt=now,
+            expires_at__lte=now + dt.timedelta(days=REMINDER_DAYS),
+        )
+        .select_related("member__user")
+        .order_by("member_id", "expires_at")
+    )
+    by_member: dict[int, list[PointsLot]] = {}
+    for lot in due:
+        by_member.setdefault(lot.member_id, []).append(lot)
+    for lots in by_member.values():
+        member = lots[0].member
+        with transaction.atomic(), translation.override(city.default_language):
+            points = sum(lot.remaining for lot in lots)
+            send_mail_on_commit(
+                subject=_("%(n)s points of your city card expire soon") % {"n": points},
+                body=render_to_string(
+                    "loyalty/email/expiry_reminder.txt",
+                    {"city": city, "points": points, "date": lots[0].expires_at},
+                ),
+                to=[member.user.email],
+            )
+            PointsLot.objects.filter(pk__in=[lot.pk for lot in lots]).update(reminded=True)
+    return len(by_member)

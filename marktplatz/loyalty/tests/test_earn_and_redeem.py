@@ -205,3 +205,29 @@ def test_cards_of_another_town_are_not_found(town_b, card):
         services.card_lookup(city=town_b, identifier=card.qr_token)
     with pytest.raises(CardNotFound):
         services.card_lookup(city=town_b, identifier=card.number)
+
+
+def test_the_daily_run_reminds_then_expires(
+    town_a, shop_a, card, member, capsys, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django.core.management import call_command
+
+    from marktplatz.loyalty.models import PointsLot
+
+    soon = timezone.now() + dt.timedelta(days=10)
+    PointsLot.objects.filter(member=member).update(expires_at=soon)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("loyalty_daily")
+    assert mail.outbox[-1].to == ["dave@example.org"]
+    assert "100" in mail.outbox[-1].subject
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("loyalty_daily")
+    assert len(mail.outbox) == 1  # reminded once
+    PointsLot.objects.filter(member=member).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    call_command("loyalty_daily")
+    assert balance(member) == 0
+    assert "altdorf: 100 points expired" in capsys.readouterr().out
+    assert ledger_verify() == []

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
 from marktplatz.accounts.permissions import city_required, role_required
-from marktplatz.accounts.selectors import merchant_role
+from marktplatz.accounts.selectors import is_operator, merchant_role
 from marktplatz.accounts.services import citizen_join
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import selectors, services
@@ -380,13 +380,17 @@ def operator_card_csv(request):
     return response
 
 
-@role_required(*OPERATOR_KINDS)
+@city_required
+@login_required
 def operator_batch_pdf(request, code):
     from marktplatz.loyalty.printing import batch_sheet_pdf
 
+    # Look the object up first: another town's code is a 404 for everybody.
     batch = CardBatch.objects.filter(code=code).first()
     if batch is None:
         raise Http404("no such batch")
+    if not is_operator(user=request.user):
+        raise PermissionDenied
     cards = list(Card.objects.filter(batch=batch).order_by("pk"))
     response = HttpResponse(
         batch_sheet_pdf(city=request.city, cards=cards), content_type="application/pdf"

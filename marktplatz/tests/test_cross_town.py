@@ -24,8 +24,25 @@ def town_b_objects(town_b, shop_b, charlie):
         expires_at=timezone.now() + dt.timedelta(days=1),
         invited_by=charlie,
     )
+    from marktplatz.api.services import terminal_key_create
+    from marktplatz.loyalty import services as loyalty
+
+    card = loyalty.member_for_user(city=town_b, user=charlie).cards.get()
+    booking, _ = loyalty.earn(
+        city=town_b,
+        merchant=shop_b,
+        card=card,
+        purchase_minor=1000,
+        currency="CHF",
+        idempotency_key="b-1",
+    )
+    key, _token = terminal_key_create(merchant=shop_b, name="Kasse", actor=charlie)
+    batch = loyalty.card_batch_issue(city=town_b, actor=charlie, size=1)
     return {
         "merchant": shop_b.code,
+        "merchant_booking": (shop_b.code, booking.code),
+        "merchant_key": (shop_b.code, key.code),
+        "batch": batch.code,
         "role": Role.objects.get(user=cashier).code,
         "invitation": invitation.code,
         "token": TOKEN,
@@ -43,10 +60,27 @@ OBJECT_VIEWS = {
     "role_revoke": "role",
     "invitation_revoke": "invitation",
     "invitation_accept": "token",
+    "pos": "merchant",
+    "pos_card": "merchant",
+    "pos_earn": "merchant",
+    "pos_redeem": "merchant",
+    "pos_cancel": "merchant_booking",
+    "pos_today": "merchant",
+    "operator_batch_pdf": "batch",
+    "terminal_keys": "merchant",
+    "terminal_key_revoke": "merchant_key",
 }
 
 
-POST_ONLY = {"role_revoke", "invitation_revoke"}
+POST_ONLY = {
+    "role_revoke",
+    "invitation_revoke",
+    "pos_card",
+    "pos_earn",
+    "pos_redeem",
+    "pos_cancel",
+    "terminal_key_revoke",
+}
 
 
 def _named_patterns_with_arguments(resolver=None, seen=None):
@@ -74,7 +108,8 @@ def test_it_gives_404_for_objects_of_another_town(
 ):
     user = request.getfixturevalue(persona)
     client.force_login(user)
-    target = url(town_a, name, town_b_objects[OBJECT_VIEWS[name]])
+    args = town_b_objects[OBJECT_VIEWS[name]]
+    target = url(town_a, name, *(args if isinstance(args, tuple) else (args,)))
     if name not in POST_ONLY:
         assert client.get(target).status_code == 404
     assert client.post(target, {"action": "approve", "email": "x@example.org"}).status_code == 404

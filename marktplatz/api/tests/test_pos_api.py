@@ -141,3 +141,22 @@ def test_it_stores_only_a_hash_of_the_key(terminal):
     stored = TerminalKey.objects.get()
     assert terminal.split("_", 2)[2] not in stored.secret_hash
     assert len(stored.secret_hash) == 64
+
+
+def test_the_owner_creates_and_revokes_till_keys(client, bob, carol, shop_a, card):
+    client.force_login(carol)
+    assert client.get(f"/altdorf/merchant/{shop_a.code}/keys/").status_code == 403
+    client.force_login(bob)
+    response = client.post(f"/altdorf/merchant/{shop_a.code}/keys/", {"name": "Kasse 2"})
+    token = response.context["new_key"]
+    assert token.startswith("mpk_")
+    lookup = client.get(
+        f"/altdorf/api/pos/v1/cards/{card.qr_token}", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert lookup.status_code == 200
+    key = TerminalKey.objects.get(name="Kasse 2")
+    client.post(f"/altdorf/merchant/{shop_a.code}/keys/{key.code}/revoke/")
+    lookup = client.get(
+        f"/altdorf/api/pos/v1/cards/{card.qr_token}", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert lookup.status_code == 401

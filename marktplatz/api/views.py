@@ -1,0 +1,57 @@
+"""A merchant's terminal keys for cash-register integrations."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from marktplatz.accounts.permissions import city_required
+from marktplatz.api.models import TerminalKey
+from marktplatz.api.services import terminal_key_create, terminal_key_revoke
+from marktplatz.merchants.selectors import access_merchant
+
+
+class KeyForm(forms.Form):
+    name = forms.CharField(label=_("Name of the till"), max_length=80)
+
+
+@city_required
+@login_required
+def keys(request, code):
+    merchant = access_merchant(user=request.user, code=code, manage=True)
+    form = KeyForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _key, new_key = terminal_key_create(
+            merchant=merchant, name=form.cleaned_data["name"], actor=request.user
+        )
+        form = KeyForm()
+    return render(
+        request,
+        "api/keys.html",
+        {
+            "merchant": merchant,
+            "form": form,
+            "new_key": new_key,
+            "keys": TerminalKey.objects.filter(merchant=merchant, revoked_at__isnull=True),
+            "api_base": request.build_absolute_uri("/")[:-1]
+            + request.path.split("/merchant/")[0]
+            + "/api/pos/v1/",
+        },
+    )
+
+
+@city_required
+@login_required
+@require_POST
+def key_revoke(request, code, key):
+    merchant = access_merchant(user=request.user, code=code, manage=True)
+    found = TerminalKey.objects.filter(code=key, merchant=merchant, revoked_at__isnull=True).first()
+    if found is None:
+        raise Http404("no such key")
+    terminal_key_revoke(key=found, actor=request.user)
+    return redirect("terminal_keys", code=merchant.code)

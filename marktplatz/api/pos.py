@@ -173,6 +173,19 @@ def auth_error(request, exc):
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
+# Writes take an Idempotency-Key header (read in _idempotency_key); say so in the schema.
+IDEMPOTENT = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": True,
+            "description": "A new key per booking (e.g. a UUID); a retry sends the same key.",
+            "schema": {"type": "string", "minLength": 8, "maxLength": 200, "pattern": "^[!-~]+$"},
+        }
+    ]
+}
+
 
 @api.get("/cards/{identifier}", response={200: CardOut, **ERRORS}, summary="Look up a card")
 def card_get(request, identifier: str):
@@ -190,7 +203,12 @@ def card_get(request, identifier: str):
     }
 
 
-@api.post("/earn", response={201: BookingOut, **ERRORS}, summary="Book a purchase")
+@api.post(
+    "/earn",
+    response={201: BookingOut, **ERRORS},
+    summary="Book a purchase",
+    openapi_extra=IDEMPOTENT,
+)
 def earn(request, payload: EarnIn, response: HttpResponse):
     key = _idempotency_key(request)
     card = loyalty.card_lookup(city=request.city, identifier=payload.card)
@@ -206,7 +224,12 @@ def earn(request, payload: EarnIn, response: HttpResponse):
     return _answer(request, response, booking, created)
 
 
-@api.post("/redeem", response={201: BookingOut, **ERRORS}, summary="Pay with points")
+@api.post(
+    "/redeem",
+    response={201: BookingOut, **ERRORS},
+    summary="Pay with points",
+    openapi_extra=IDEMPOTENT,
+)
 def redeem(request, payload: RedeemIn, response: HttpResponse):
     key = _idempotency_key(request)
     card = loyalty.card_lookup(city=request.city, identifier=payload.card)
@@ -238,7 +261,10 @@ def booking_get(request, code: str):
 
 
 @api.post(
-    "/bookings/{code}/refund", response={201: BookingOut, **ERRORS}, summary="Refund a purchase"
+    "/bookings/{code}/refund",
+    response={201: BookingOut, **ERRORS},
+    summary="Refund a purchase",
+    openapi_extra=IDEMPOTENT,
 )
 def booking_refund(request, code: str, payload: RefundIn, response: HttpResponse):
     key = _idempotency_key(request)

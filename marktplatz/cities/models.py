@@ -36,6 +36,8 @@ RESERVED_SLUGS = frozenset(
         "manifest",
         "sw",
         "roles",
+        "rewards",
+        "events",
     }
 )
 

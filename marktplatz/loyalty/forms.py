@@ -71,3 +71,34 @@ class AdjustForm(forms.Form):
 class BatchForm(forms.Form):
     size = forms.IntegerField(label=_("Number of cards"), min_value=1, max_value=1000)
     note = forms.CharField(label=_("Note"), max_length=120, required=False)
+
+
+class RewardForm(forms.ModelForm):
+    class Meta:
+        from marktplatz.loyalty.models import Reward
+
+        model = Reward
+        fields = ["title", "description", "points", "stock", "per_person_limit", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class EventForm(forms.ModelForm):
+    class Meta:
+        from marktplatz.loyalty.models import MemberEvent
+
+        model = MemberEvent
+        fields = ["title", "description", "starts_at", "location", "capacity", "is_published"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "starts_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+
+class FulfilForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code of the reward (scan or type)"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

@@ -167,6 +167,7 @@ class BookingKind(models.TextChoices):
     ADJUST_MINUS = "adjust_minus", _("Points debited by the town")
     EXPIRY = "expiry", _("Points expired")
     TRANSFER = "transfer", _("Card claimed")
+    REWARD = "reward", _("Reward")
 
 
 class Booking(Immutable, CityOwned):
@@ -225,3 +226,94 @@ class PointsLot(CityOwned):
             )
         ]
         indexes = [models.Index(fields=["member", "expires_at"], name="lot_member_expiry")]
+
+
+class Reward(CityOwned):
+    """Something to get for points: an hour of parking, museum or pool entry, a ticket.
+
+    Offered by a merchant (who fulfils it) or by the operator (merchant empty)."""
+
+    code = PublicCodeField()
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rewards",
+    )
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True, max_length=1000)
+    points = models.PositiveIntegerField(_("price in points"), validators=[MinValueValidator(1)])
+    stock = models.PositiveIntegerField(
+        _("how many are left"), null=True, blank=True, help_text=_("Empty for no limit.")
+    )
+    per_person_limit = models.PositiveIntegerField(
+        _("at most per person"), default=1, validators=[MinValueValidator(1)]
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
+        ordering = ["points", "title"]
+        constraints = [
+            models.CheckConstraint(name="reward_price_positive", condition=Q(points__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RewardClaim(CityOwned):
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Ready to collect")
+        FULFILLED = "fulfilled", _("Collected")
+
+    code = PublicCodeField()
+    # What the claim's QR code carries: 128 random bits, unguessable.
+    token = models.CharField(max_length=40, unique=True)
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="claims")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="reward_claims")
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="reward_claim")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("reward claim")
+        ordering = ["-created_at"]
+
+
+class MemberEvent(CityOwned):
+    """An event for card holders only, with a limited number of places."""
+
+    code = PublicCodeField()
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    starts_at = models.DateTimeField(_("starts at"))
+    location = models.CharField(_("place"), max_length=200)
+    capacity = models.PositiveIntegerField(_("places"), validators=[MinValueValidator(1)])
+    is_published = models.BooleanField(_("published"), default=True)
+
+    class Meta:
+        verbose_name = _("member event")
+        verbose_name_plural = _("member events")
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Rsvp(CityOwned):
+    event = models.ForeignKey(MemberEvent, on_delete=models.CASCADE, related_name="rsvps")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="rsvps")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "member"], name="rsvp_once_per_member")
+        ]

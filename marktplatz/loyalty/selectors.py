@@ -16,6 +16,7 @@ SIGN = {
     BookingKind.TRANSFER: 1,
     BookingKind.ADJUST_PLUS: 1,
     BookingKind.ADJUST_MINUS: -1,
+    BookingKind.REWARD: -1,
     BookingKind.REDEEM: -1,
     BookingKind.REFUND: -1,
     BookingKind.CANCEL: -1,

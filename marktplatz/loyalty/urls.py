@@ -19,3 +19,13 @@ urlpatterns = [
         "operator/card/batches/<str:code>.pdf", views.operator_batch_pdf, name="operator_batch_pdf"
     ),
 ]
+
+from marktplatz.loyalty import views_rewards  # noqa: E402
+
+urlpatterns += [
+    path("rewards/", views_rewards.rewards_page, name="rewards"),
+    path("rewards/<str:code>/claim/", views_rewards.reward_claim, name="reward_claim"),
+    path("events/<str:code>/rsvp/", views_rewards.event_rsvp, name="event_rsvp"),
+    path("merchant/<str:code>/rewards/", views_rewards.merchant_rewards, name="merchant_rewards"),
+    path("operator/rewards/", views_rewards.operator_rewards, name="operator_rewards"),
+]

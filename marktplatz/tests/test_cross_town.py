@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from marktplatz.accounts.models import Invitation, Role
 from marktplatz.accounts.selectors import token_hash
+from marktplatz.loyalty.models import MemberEvent, Reward
 from marktplatz.testing import factories
 
 TOKEN = "a-token-of-town-b"
@@ -38,7 +39,17 @@ def town_b_objects(town_b, shop_b, charlie):
     )
     key, _token = terminal_key_create(merchant=shop_b, name="Kasse", actor=charlie)
     batch = loyalty.card_batch_issue(city=town_b, actor=charlie, size=1)
+    reward = Reward.objects.create(city=town_b, merchant=shop_b, title="Bad", points=10)
+    event = MemberEvent.objects.create(
+        city=town_b,
+        title="Fest",
+        starts_at=timezone.now() + dt.timedelta(days=2),
+        location="Markt",
+        capacity=5,
+    )
     return {
+        "reward": reward.code,
+        "event": event.code,
         "merchant": shop_b.code,
         "merchant_booking": (shop_b.code, booking.code),
         "merchant_key": (shop_b.code, key.code),
@@ -69,6 +80,9 @@ OBJECT_VIEWS = {
     "operator_batch_pdf": "batch",
     "terminal_keys": "merchant",
     "terminal_key_revoke": "merchant_key",
+    "reward_claim": "reward",
+    "event_rsvp": "event",
+    "merchant_rewards": "merchant",
 }
 
 
@@ -80,6 +94,8 @@ POST_ONLY = {
     "pos_redeem",
     "pos_cancel",
     "terminal_key_revoke",
+    "reward_claim",
+    "event_rsvp",
 }
 
 

@@ -1,0 +1,170 @@
+"""Rewards for points and member events: the citizen's side, the merchant's, the operator's."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marktplatz.accounts.models import OPERATOR_KINDS
+from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.accounts.services import citizen_join
+from marktplatz.ledger.errors import LedgerError
+from marktplatz.loyalty import rewards, selectors, services
+from marktplatz.loyalty.forms import EventForm, FulfilForm, RewardForm
+from marktplatz.loyalty.models import MemberEvent, Reward, RewardClaim
+from marktplatz.loyalty.views import qr_svg
+from marktplatz.merchants.selectors import access_merchant
+
+
+def _member(request):
+    citizen_join(city=request.city, user=request.user)
+    return services.member_for_user(city=request.city, user=request.user)
+
+
+@city_required
+@login_required
+def rewards_page(request):
+    member = _member(request)
+    claims = list(
+        RewardClaim.objects.filter(member=member)
+        .select_related("reward__merchant")
+        .order_by("-created_at")[:20]
+    )
+    events = list(
+        MemberEvent.objects.filter(is_published=True, starts_at__gte=timezone.now()).order_by(
+            "starts_at"
+        )[:20]
+    )
+    going = set(member.rsvps.values_list("event_id", flat=True))
+    return render(
+        request,
+        "loyalty/rewards.html",
+        {
+            "summary": selectors.member_summary(member=member),
+            "rewards": Reward.objects.filter(is_active=True).select_related("merchant"),
+            "claims": [
+                (c, qr_svg(c.token, scale=5) if c.status == "issued" else "") for c in claims
+            ],
+            "events": [(e, e.pk in going, e.rsvps.count()) for e in events],
+            "key": uuid.uuid4().hex,
+        },
+    )
+
+
+@city_required
+@login_required
+@require_POST
+def reward_claim(request, code):
+    reward = Reward.objects.filter(code=code, is_active=True).select_related("merchant").first()
+    if reward is None:
+        raise Http404("no such reward")
+    member = _member(request)
+    key = (request.POST.get("key") or "")[:64]
+    try:
+        rewards.reward_claim(
+            member=member, reward=reward, idempotency_key=f"web:{member.code}:{key}"
+        )
+    except LedgerError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Done! Show the code below where you collect the reward."))
+    return redirect("rewards")
+
+
+@city_required
+@login_required
+@require_POST
+def event_rsvp(request, code):
+    event = MemberEvent.objects.filter(code=code, is_published=True).first()
+    if event is None:
+        raise Http404("no such event")
+    member = _member(request)
+    if request.POST.get("cancel"):
+        rewards.event_cancel(event=event, member=member)
+        messages.success(request, _("Your place is given back."))
+    else:
+        try:
+            rewards.event_rsvp(event=event, member=member)
+        except LedgerError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Your place is booked."))
+    return redirect("rewards")
+
+
+def _manage(request, *, merchant, data):
+    """Reward offers and hand-outs of a merchant (or the operator's, merchant=None).
+
+    Returns a redirect after a successful POST, else the template context.
+    """
+    reward_form = RewardForm(prefix="reward")
+    fulfil_form = FulfilForm(prefix="fulfil")
+    if data is not None and "fulfil-token" in data:
+        fulfil_form = FulfilForm(data, prefix="fulfil")
+        if fulfil_form.is_valid():
+            try:
+                claim = rewards.reward_fulfil(
+                    token=fulfil_form.cleaned_data["token"], merchant=merchant, actor=request.user
+                )
+            except LedgerError as error:
+                fulfil_form.add_error("token", str(error.message))
+            else:
+                messages.success(request, _("Hand out: %(title)s.") % {"title": claim.reward.title})
+                return redirect(request.path)
+    elif data is not None and "reward-title" in data:
+        reward_form = RewardForm(data, prefix="reward")
+        if reward_form.is_valid():
+            reward = reward_form.save(commit=False)
+            reward.city = request.city
+            reward.merchant = merchant
+            reward.save()
+            messages.success(request, _("The reward is offered."))
+            return redirect(request.path)
+    return {
+        "reward_form": reward_form,
+        "fulfil_form": fulfil_form,
+        "rewards": Reward.objects.filter(merchant=merchant).order_by("-is_active", "points"),
+    }
+
+
+@city_required
+@login_required
+def merchant_rewards(request, code):
+    merchant = access_merchant(user=request.user, code=code)
+    result = _manage(
+        request, merchant=merchant, data=request.POST if request.method == "POST" else None
+    )
+    if not isinstance(result, dict):
+        return result
+    return render(request, "loyalty/manage_rewards.html", {"merchant": merchant, **result})
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_rewards(request):
+    data = request.POST if request.method == "POST" else None
+    event_form = EventForm(prefix="event")
+    if data is not None and "event-title" in data:
+        event_form = EventForm(data, prefix="event")
+        if event_form.is_valid():
+            event = event_form.save(commit=False)
+            event.city = request.city
+            event.save()
+            messages.success(request, _("The event is published."))
+            return redirect("operator_rewards")
+        data = None
+    result = _manage(request, merchant=None, data=data)
+    if not isinstance(result, dict):
+        return result
+    events = MemberEvent.objects.order_by("-starts_at")[:30]
+    return render(
+        request,
+        "loyalty/manage_rewards.html",
+        {"event_form": event_form, "events": events, **result},
+    )

@@ -88,11 +88,29 @@ Stop with Ctrl+C.
 """,
         flush=True,
     )
-    os.execve(
-        str(python),
-        [str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--nostatic"],
-        env,
+    # The background worker delivers webhooks; it stops with the server.
+    worker = subprocess.Popen(
+        [str(python), "manage.py", "db_worker", "--interval", "2"], cwd=ROOT, env=env
     )
+    try:
+        subprocess.run(
+            [
+                str(python),
+                "manage.py",
+                "runserver",
+                f"127.0.0.1:{port}",
+                "--noreload",
+                "--nostatic",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=False,
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
 
 
 def cmd_totp(args: list[str]) -> None:

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "csp",
     "marktplatz.core",
     "marktplatz.cities",
@@ -221,6 +223,13 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# Background work (webhook deliveries): the database is the queue, so the demo needs no
+# broker; run `manage.py db_worker` on one or more servers in production.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Webhook targets must be https and public unless these are switched on (tests, intranets).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,6 +51,13 @@ from marktplatz.loyalty.models import (
 )
 
 POINTS = "points"
+
+# Sent after the transaction of a new booking commits (the api app turns it into webhooks).
+booking_created = Signal()
+
+
+def _announce(booking: Booking) -> None:
+    transaction.on_commit(lambda: booking_created.send(sender=Booking, booking=booking))
 
 
 # --- Accounts ---------------------------------------------------------------------------
@@ -341,6 +349,7 @@ def earn(
         )
         _add_lot(member, booking, points - repay, now, programme.expiry_months)
         booking.balance_after = txn.balances[member.account_id]
+        _announce(booking)
     return booking, True
 
 
@@ -405,6 +414,7 @@ def redeem(
             transaction=txn,
         )
         _consume_lots(member, points)
+        _announce(booking)
     return booking, True
 
 
@@ -503,6 +513,7 @@ def refund(
             transaction=txn,
         )
         _consume_lots(member, take, first_booking=booking)
+        _announce(correction)
     return correction, True
 
 

@@ -2,8 +2,10 @@
 the defaults run the demo town on SQLite with nothing else installed."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+import xstatic.pkg.leaflet
 from django.utils.translation import gettext_lazy as _
 
 from marktplatz.core.env import (
@@ -170,7 +172,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
-STATICFILES_DIRS = [BASE_DIR / "marktplatz" / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "marktplatz" / "static",
+    ("leaflet", xstatic.pkg.leaflet.BASE_DIR),  # Leaflet from PyPI (XStatic-Leaflet)
+]
+# Map tiles for the merchant directory: any XYZ tile server, e.g. the town's own.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_ATTRIBUTION = env_str(
+    "MAP_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -208,13 +218,15 @@ if env_bool("BEHIND_PROXY", False):
     USE_X_FORWARDED_HOST = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+_tiles = urlsplit(MAP_TILE_URL)
+_tile_origin = f"{_tiles.scheme}://{_tiles.netloc}"
 # A strict Content-Security-Policy: no inline scripts or styles, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", _tile_origin],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

@@ -46,3 +46,14 @@ def test_a_cashier_books_a_purchase_at_the_till(
     booking = Booking.objects.get(kind="earn")
     assert (booking.purchase_minor, booking.points, booking.card) == (1890, 18, card)
     assert ledger_verify() == []
+
+
+def test_the_directory_puts_the_shops_on_a_map(page, town_a, shop_a, visit, town_url):
+    from decimal import Decimal
+
+    shop_a.latitude, shop_a.longitude = Decimal("47.56"), Decimal("7.79")
+    shop_a.save()
+    visit(town_url(town_a, "merchants/"))
+    marker = page.locator(".leaflet-marker-icon")
+    expect(marker).to_have_count(1)
+    expect(marker).to_have_attribute("alt", shop_a.name)

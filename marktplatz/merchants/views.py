@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -39,11 +40,34 @@ def directory(request):
     query = category = ""
     if form.is_valid():
         query, category = form.cleaned_data["q"], form.cleaned_data["category"]
-    page = Paginator(
-        selectors.merchants_public(query=query, category=category), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    merchants = selectors.merchants_public(query=query, category=category)
+    page = Paginator(merchants, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Every match with a position goes on the map (the list below is paged).
+    points = [
+        {
+            "name": m.name,
+            "lat": float(m.latitude),
+            "lon": float(m.longitude),
+            "url": reverse("merchant_detail", args=[m.code]),
+            "category": str(m.get_category_display()),
+        }
+        for m in merchants.filter(latitude__isnull=False, longitude__isnull=False).only(
+            "name", "latitude", "longitude", "code", "category"
+        )
+    ]
     template = "merchants/_directory_results.html" if request.htmx else "merchants/directory.html"
-    return render(request, template, {"form": form, "page": page, "query": query})
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "points": points,
+            "tile_url": settings.MAP_TILE_URL,
+            "attribution": settings.MAP_ATTRIBUTION,
+        },
+    )
 
 
 @city_required

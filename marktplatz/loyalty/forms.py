@@ -102,3 +102,15 @@ class FulfilForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class CardActionForm(forms.Form):
+    card = forms.CharField(label=_("Card number"), max_length=64)
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[
+            ("block", _("Block (lost or stolen)")),
+            ("replace", _("Block and issue a new card")),
+        ],
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=120)

@@ -642,11 +642,11 @@ def card_block(*, card: Card, actor: Any, reason: str) -> Card:
     return card
 
 
-def card_replace(*, card: Card, actor: Any) -> Card:
+def card_replace(*, card: Card, actor: Any, reason: str = "replaced") -> Card:
     """Block the card and issue a new one to the same member: the balance is kept."""
     with transaction.atomic():
         if card.status == Card.Status.ACTIVE:
-            card_block(card=card, actor=actor, reason="replaced")
+            card_block(card=card, actor=actor, reason=reason)
         new = card_issue(member=card.member, form=card.form)
         audit_record(
             city=card.city, actor=actor, action="card.replaced", obj=new, data={"old": card.code}

@@ -26,7 +26,14 @@ from marktplatz.accounts.selectors import is_operator, merchant_role
 from marktplatz.accounts.services import citizen_join
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import selectors, services
-from marktplatz.loyalty.forms import AdjustForm, BatchForm, CardForm, EarnForm, RedeemForm
+from marktplatz.loyalty.forms import (
+    AdjustForm,
+    BatchForm,
+    CardActionForm,
+    CardForm,
+    EarnForm,
+    RedeemForm,
+)
 from marktplatz.loyalty.models import Booking, BookingKind, Card, CardBatch
 from marktplatz.merchants.selectors import access_merchant
 
@@ -80,6 +87,20 @@ def card_claim(request):
             messages.success(request, _("The card is now yours; its points are on your account."))
     else:
         messages.error(request, _("Enter the number printed on the card."))
+    return redirect("card")
+
+
+@city_required
+@login_required
+@require_POST
+def card_renew(request):
+    """The citizen's own card: block it (lost plastic card) or get a new QR code."""
+    member = services.member_for_user(city=request.city, user=request.user)
+    own = member.cards.filter(code=request.POST.get("card", ""), status=Card.Status.ACTIVE).first()
+    if own is None:
+        raise Http404("no such card")
+    services.card_replace(card=own, actor=request.user, reason="renewed by holder")
+    messages.success(request, _("Your old card is blocked; use the new one. Your points are kept."))
     return redirect("card")
 
 
@@ -313,8 +334,31 @@ def pos_today(request, code):
 def operator_card(request):
     adjust_form = AdjustForm(prefix="adjust")
     batch_form = BatchForm(prefix="batch")
+    card_form = CardActionForm(prefix="lost")
     if request.method == "POST":
-        if "adjust-card" in request.POST:
+        if "lost-card" in request.POST:
+            card_form = CardActionForm(request.POST, prefix="lost")
+            if card_form.is_valid():
+                data = card_form.cleaned_data
+                try:
+                    found = services.card_lookup(city=request.city, identifier=data["card"])
+                except LedgerError as error:
+                    card_form.add_error("card", str(error.message))
+                else:
+                    if data["action"] == "replace":
+                        new = services.card_replace(
+                            card=found, actor=request.user, reason=data["reason"]
+                        )
+                        messages.success(
+                            request,
+                            _("Card blocked; the new card %(number)s keeps the points.")
+                            % {"number": new},
+                        )
+                    else:
+                        services.card_block(card=found, actor=request.user, reason=data["reason"])
+                        messages.success(request, _("The card is blocked; its points are kept."))
+                    return redirect("operator_card")
+        elif "adjust-card" in request.POST:
             adjust_form = AdjustForm(request.POST, prefix="adjust")
             if adjust_form.is_valid():
                 data = adjust_form.cleaned_data
@@ -353,6 +397,7 @@ def operator_card(request):
             "batches": CardBatch.objects.order_by("-created_at")[:20],
             "adjust_form": adjust_form,
             "batch_form": batch_form,
+            "card_form": card_form,
         },
     )
 

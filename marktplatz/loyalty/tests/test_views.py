@@ -1,7 +1,7 @@
 import re
 
 from marktplatz.ledger.selectors import ledger_verify
-from marktplatz.loyalty import services
+from marktplatz.loyalty import selectors, services
 from marktplatz.loyalty.models import Booking, Card, CardBatch
 
 
@@ -162,3 +162,25 @@ def test_the_card_page_works_offline_through_a_service_worker(client, town_a):
     assert '"/altdorf/card/"' in worker.content.decode()
     manifest = client.get("/altdorf/manifest.webmanifest").json()
     assert manifest["start_url"] == "/altdorf/card/"
+
+
+def test_a_lost_card_is_blocked_and_replaced_keeping_the_points(
+    client, alice, dave, town_a, shop_a
+):
+    card = services.member_for_user(city=town_a, user=dave).cards.get()
+    client.force_login(alice)
+    response = client.post(
+        "/altdorf/operator/card/",
+        {"lost-card": card.number, "lost-action": "replace", "lost-reason": "verloren"},
+    )
+    assert response.status_code == 302
+    card.refresh_from_db()
+    assert card.status == "blocked"
+    new = Card.objects.get(member=card.member, status="active")
+    assert new.number != card.number and new.qr_token != card.qr_token
+    assert selectors.member_summary(member=card.member)["balance"] == 100
+    client.force_login(dave)
+    client.post("/altdorf/card/renew/", {"card": new.code})
+    new.refresh_from_db()
+    assert new.status == "blocked"
+    assert Card.objects.filter(member=card.member, status="active").count() == 1

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "marktplatz.merchants",
     "marktplatz.loyalty",
     "marktplatz.api",
+    "marktplatz.wallet",
     "marktplatz.dashboard",
     "marktplatz.demo",
 ]
@@ -239,6 +240,15 @@ CONTENT_SECURITY_POLICY = {
 # Background work (webhook deliveries): the database is the queue, so the demo needs no
 # broker; run `manage.py db_worker` on one or more servers in production.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Wallet passes: off unless configured (paths to PEM files / a service account JSON).
+WALLET_APPLE_PASS_TYPE_ID = env_str("WALLET_APPLE_PASS_TYPE_ID")
+WALLET_APPLE_TEAM_ID = env_str("WALLET_APPLE_TEAM_ID")
+WALLET_APPLE_CERT = env_str("WALLET_APPLE_CERT")
+WALLET_APPLE_KEY = env_str("WALLET_APPLE_KEY")
+WALLET_APPLE_KEY_PASSWORD = env_str("WALLET_APPLE_KEY_PASSWORD")
+WALLET_APPLE_WWDR = env_str("WALLET_APPLE_WWDR")
+WALLET_GOOGLE_ISSUER_ID = env_str("WALLET_GOOGLE_ISSUER_ID")
+WALLET_GOOGLE_SERVICE_ACCOUNT = env_str("WALLET_GOOGLE_SERVICE_ACCOUNT")
 # Webhook targets must be https and public unless these are switched on (tests, intranets).
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)

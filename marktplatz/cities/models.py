@@ -38,6 +38,7 @@ RESERVED_SLUGS = frozenset(
         "roles",
         "rewards",
         "events",
+        "wallet",
     }
 )
 

@@ -55,6 +55,8 @@ class Programme(CityOwned):
     cancel_window_minutes = models.PositiveIntegerField(
         _("a cashier may cancel a booking for (minutes)"), default=15
     )
+    apple_wallet = models.BooleanField(_("offer the card for Apple Wallet"), default=True)
+    google_wallet = models.BooleanField(_("offer the card for Google Wallet"), default=True)
 
     class Meta:
         verbose_name = _("card programme")

@@ -113,8 +113,13 @@ def _named_patterns_with_arguments(resolver=None, seen=None):
     return seen
 
 
+# Apple's pass web service answers 401 for a serial it cannot authenticate (its protocol);
+# wallet/tests/test_wallet.py covers it.
+PROTOCOL_VIEWS = {"wallet_apple_registration", "wallet_apple_updated", "wallet_apple_latest"}
+
+
 def test_every_view_with_an_object_in_its_url_is_covered():
-    assert _named_patterns_with_arguments() - {"media"} == set(OBJECT_VIEWS)
+    assert _named_patterns_with_arguments() - {"media"} - PROTOCOL_VIEWS == set(OBJECT_VIEWS)
 
 
 @pytest.mark.parametrize("persona", ["alice", "bob"])

@@ -15,5 +15,9 @@ class CitiesConfig(AppConfig):
         def forget_towns(sender, **kwargs):
             forget("city")
 
-        post_save.connect(forget_towns, sender="cities.City", dispatch_uid="mp_city_memo")
-        post_delete.connect(forget_towns, sender="cities.City", dispatch_uid="mp_city_memo_d")
+        post_save.connect(
+            forget_towns, sender="cities.City", weak=False, dispatch_uid="mp_city_memo"
+        )
+        post_delete.connect(
+            forget_towns, sender="cities.City", weak=False, dispatch_uid="mp_city_memo_d"
+        )

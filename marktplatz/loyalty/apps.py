@@ -15,6 +15,9 @@ class LoyaltyConfig(AppConfig):
         def forget_rules(sender, **kwargs):
             forget("programme")
             forget("rules")
+            forget("campaigns")
 
-        for model in ("loyalty.Programme", "loyalty.MerchantRules"):
-            post_save.connect(forget_rules, sender=model, dispatch_uid=f"mp_memo_{model}")
+        for model in ("loyalty.Programme", "loyalty.MerchantRules", "loyalty.Campaign"):
+            post_save.connect(
+                forget_rules, sender=model, weak=False, dispatch_uid=f"mp_memo_{model}"
+            )

@@ -114,3 +114,68 @@ class CardActionForm(forms.Form):
         ],
     )
     reason = forms.CharField(label=_("Reason"), max_length=120)
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        from marktplatz.loyalty.models import Programme
+
+        model = Programme
+        fields = [
+            "points_per_unit",
+            "merchant_min_points_per_unit",
+            "merchant_max_points_per_unit",
+            "points_per_unit_redeemed",
+            "min_redeem_points",
+            "welcome_bonus",
+            "visit_bonus",
+            "daily_cap_per_card",
+            "max_purchase_minor",
+            "expiry_months",
+            "refund_window_days",
+            "cancel_window_minutes",
+            "apple_wallet",
+            "google_wallet",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        low = cleaned.get("merchant_min_points_per_unit")
+        high = cleaned.get("merchant_max_points_per_unit")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "merchant_max_points_per_unit", _("The highest rate is below the lowest.")
+            )
+        return cleaned
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        from marktplatz.loyalty.models import Campaign
+
+        model = Campaign
+        fields = ["name", "merchant", "multiplier_percent", "starts_at", "ends_at"]
+        widgets = {
+            "starts_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "ends_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from marktplatz.merchants.models import Merchant
+
+        self.fields["merchant"].queryset = Merchant.objects.filter(is_active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("starts_at")
+            and cleaned.get("ends_at")
+            and cleaned["ends_at"] <= cleaned["starts_at"]
+        ):
+            self.add_error("ends_at", _("The campaign must end after it starts."))
+        return cleaned

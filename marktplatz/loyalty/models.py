@@ -84,6 +84,47 @@ class MerchantRules(CityOwned):
         verbose_name = _("merchant earning rate")
 
 
+class Campaign(CityOwned):
+    """More points for a while: a multiplier on the points of purchases (200 = double),
+    for the whole town or one merchant."""
+
+    code = PublicCodeField()
+    name = models.CharField(_("name"), max_length=120)
+    merchant = models.ForeignKey(
+        "merchants.Merchant",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: every business of the town."),
+    )
+    multiplier_percent = models.PositiveIntegerField(
+        _("points in percent"),
+        default=200,
+        validators=[MinValueValidator(100), MaxValueValidator(1000)],
+        help_text=_("200 gives double points, 150 half as many again."),
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="campaign_ends_after_start", condition=Q(ends_at__gt=F("starts_at"))
+            ),
+            models.CheckConstraint(
+                name="campaign_multiplier_range",
+                condition=Q(multiplier_percent__gte=100, multiplier_percent__lte=1000),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Member(CityOwned):
     """A card holder: a citizen account, or nobody yet (an anonymous plastic card)."""
 

@@ -42,6 +42,7 @@ from marktplatz.loyalty.errors import (
 from marktplatz.loyalty.models import (
     Booking,
     BookingKind,
+    Campaign,
     Card,
     CardBatch,
     Member,
@@ -210,6 +211,25 @@ def rate_for(*, programme: Programme, merchant: Any) -> int:
     )
 
 
+def campaign_percent(*, city: Any, merchant: Any, now: dt.datetime) -> int:
+    """The highest multiplier of the campaigns running now for this merchant (100: none)."""
+
+    def load() -> list[tuple[dt.datetime, dt.datetime, int | None, int]]:
+        return list(
+            Campaign.objects.filter(city_id=city.pk, ends_at__gt=timezone.now()).values_list(
+                "starts_at", "ends_at", "merchant_id", "multiplier_percent"
+            )
+        )
+
+    campaigns = remember(("campaigns", city.pk), RULES_TTL, load)
+    running = [
+        percent
+        for starts, ends, merchant_id, percent in campaigns
+        if starts <= now < ends and merchant_id in (None, merchant.pk)
+    ]
+    return max(running, default=100)
+
+
 def _day_start(now: dt.datetime) -> dt.datetime:
     local = timezone.localtime(now)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -298,6 +318,7 @@ def earn(
     now = now or timezone.now()
     member = card.member
     points = purchase_minor * rate_for(programme=programme, merchant=merchant) // 100
+    points = points * campaign_percent(city=city, merchant=merchant, now=now) // 100
     points += programme.visit_bonus
     with transaction.atomic():
         # The daily cap and the debt are read under the lock of the member's accounts,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("merchant/<str:code>/pos/cancel/<str:booking>/", views.pos_cancel, name="pos_cancel"),
     path("merchant/<str:code>/pos/today/", views.pos_today, name="pos_today"),
     path("operator/card/", views.operator_card, name="operator_card"),
+    path("operator/card/rules/", views.operator_rules, name="operator_rules"),
     path("operator/card/merchants.csv", views.operator_card_csv, name="operator_card_csv"),
     path(
         "operator/card/batches/<str:code>.pdf", views.operator_batch_pdf, name="operator_batch_pdf"

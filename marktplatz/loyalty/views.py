@@ -442,3 +442,47 @@ def operator_batch_pdf(request, code):
     )
     response["Content-Disposition"] = f'attachment; filename="cards-{batch.code}.pdf"'
     return response
+
+
+@role_required(RoleKind.OPERATOR_ADMIN)
+def operator_rules(request):
+    """The town's earning and redemption rules and its point campaigns."""
+    from marktplatz.audit.services import audit_record
+    from marktplatz.loyalty.forms import CampaignForm, ProgrammeForm
+    from marktplatz.loyalty.models import Campaign, Programme
+
+    # A fresh copy: the shared, cached programme is never changed in place.
+    programme = Programme.objects.get(pk=services.programme_for(city=request.city).pk)
+    rules_form = ProgrammeForm(
+        request.POST if "points_per_unit" in request.POST else None, instance=programme
+    )
+    campaign_form = CampaignForm(
+        request.POST if "campaign-name" in request.POST else None, prefix="campaign"
+    )
+    if rules_form.is_bound and rules_form.is_valid():
+        rules_form.save()
+        audit_record(
+            city=request.city,
+            actor=request.user,
+            action="programme.updated",
+            obj=programme,
+            data={"fields": rules_form.changed_data},
+        )
+        messages.success(request, _("The rules are saved; they apply to the next booking."))
+        return redirect("operator_rules")
+    if campaign_form.is_bound and campaign_form.is_valid():
+        campaign = campaign_form.save(commit=False)
+        campaign.city = request.city
+        campaign.save()
+        audit_record(city=request.city, actor=request.user, action="campaign.created", obj=campaign)
+        messages.success(request, _("The campaign is set up."))
+        return redirect("operator_rules")
+    return render(
+        request,
+        "loyalty/operator_rules.html",
+        {
+            "rules_form": rules_form,
+            "campaign_form": campaign_form,
+            "campaigns": Campaign.objects.select_related("merchant")[:30],
+        },
+    )

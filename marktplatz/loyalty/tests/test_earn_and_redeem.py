@@ -231,3 +231,36 @@ def test_the_daily_run_reminds_then_expires(
     assert balance(member) == 0
     assert "altdorf: 100 points expired" in capsys.readouterr().out
     assert ledger_verify() == []
+
+
+def test_campaigns_multiply_points_while_they_run(town_a, shop_a, card):
+    from marktplatz.loyalty.models import Campaign
+    from marktplatz.testing import factories
+
+    now = timezone.now()
+    Campaign.objects.create(
+        city=town_a,
+        name="Doppelte Punkte",
+        multiplier_percent=200,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=1),
+    )
+    Campaign.objects.create(
+        city=town_a,
+        name="Nur die Bäckerei",
+        merchant=shop_a,
+        multiplier_percent=300,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=1),
+    )
+    Campaign.objects.create(
+        city=town_a,
+        name="Vorbei",
+        multiplier_percent=1000,
+        starts_at=now - dt.timedelta(days=3),
+        ends_at=now - dt.timedelta(days=2),
+    )
+    at_bakery, _ = earn(town_a, shop_a, card, 1000, "c1")
+    other = factories.merchant(city=town_a, name="Metzgerei")
+    elsewhere, _ = earn(town_a, other, card, 1000, "c2")
+    assert (at_bakery.points, elsewhere.points) == (30, 20)

@@ -184,3 +184,35 @@ def test_a_lost_card_is_blocked_and_replaced_keeping_the_points(
     new.refresh_from_db()
     assert new.status == "blocked"
     assert Card.objects.filter(member=card.member, status="active").count() == 1
+
+
+def test_the_operator_sets_the_rules_and_a_campaign(client, alice, carol, town_a, shop_a, dave):
+    client.force_login(carol)
+    assert client.get("/altdorf/operator/card/rules/").status_code == 403
+    client.force_login(alice)
+    page = client.get("/altdorf/operator/card/rules/")
+    data = {k: v for k, v in page.context["rules_form"].initial.items() if v is not False}
+    data.update({"points_per_unit": "3", "apple_wallet": "on"})
+    response = client.post("/altdorf/operator/card/rules/", data)
+    assert response.status_code == 302, response.context["rules_form"].errors
+    assert services.programme_for(city=town_a).points_per_unit == 3
+    response = client.post(
+        "/altdorf/operator/card/rules/",
+        {
+            "campaign-name": "Adventsbonus",
+            "campaign-multiplier_percent": "200",
+            "campaign-starts_at": "2030-12-01T08:00",
+            "campaign-ends_at": "2030-11-30T08:00",
+        },
+    )
+    assert "ends_at" in response.context["campaign_form"].errors
+    card = services.member_for_user(city=town_a, user=dave).cards.get()
+    booking, _ = services.earn(
+        city=town_a,
+        merchant=shop_a,
+        card=card,
+        purchase_minor=1000,
+        currency="EUR",
+        idempotency_key="r1",
+    )
+    assert booking.points == 30

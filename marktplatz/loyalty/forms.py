@@ -150,6 +150,15 @@ class ProgrammeForm(forms.ModelForm):
 
 
 class CampaignForm(forms.ModelForm):
+    # Declared here with its queryset set per request: a town's merchants can only be
+    # listed inside the town's scope (a class-level queryset would query at import).
+    merchant = forms.ModelChoiceField(
+        label=_("Business"),
+        queryset=None,
+        required=False,
+        help_text=_("Empty: every business of the town."),
+    )
+
     class Meta:
         from marktplatz.loyalty.models import Campaign
 

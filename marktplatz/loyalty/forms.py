@@ -188,3 +188,19 @@ class CampaignForm(forms.ModelForm):
         ):
             self.add_error("ends_at", _("The campaign must end after it starts."))
         return cleaned
+
+
+class RefundForm(forms.Form):
+    booking = forms.CharField(label=_("Booking number (on the receipt)"), max_length=16)
+    amount = forms.CharField(
+        label=_("Refunded amount"),
+        required=False,
+        max_length=20,
+        help_text=_("Leave empty to refund the whole purchase."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_amount(self):
+        raw = self.cleaned_data["amount"]
+        return parse_money(raw) if raw.strip() else None

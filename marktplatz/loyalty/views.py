@@ -33,6 +33,7 @@ from marktplatz.loyalty.forms import (
     CardForm,
     EarnForm,
     RedeemForm,
+    RefundForm,
 )
 from marktplatz.loyalty.models import Booking, BookingKind, Card, CardBatch
 from marktplatz.merchants.selectors import access_merchant
@@ -138,6 +139,7 @@ def service_worker(request):
 
 
 def _pos_context(request, merchant, **extra):
+    extra.setdefault("refund_form", RefundForm(initial={"key": uuid.uuid4().hex}))
     return {"merchant": merchant, "card_form": CardForm(), **extra}
 
 
@@ -312,6 +314,42 @@ def pos_cancel(request, code, booking):
         return _pos_render(request, merchant, "loyalty/_pos_error.html", {"error": error.message})
     return _pos_render(
         request, merchant, "loyalty/_pos_receipt.html", _receipt(request, merchant, correction)
+    )
+
+
+@city_required
+@login_required
+@require_POST
+def pos_refund(request, code):
+    """Refund a purchase (all or part) by the booking number on the receipt."""
+    merchant = access_merchant(user=request.user, code=code, manage=True)
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        original = Booking.objects.filter(
+            code=data["booking"].strip().lower(), merchant=merchant
+        ).first()
+        if original is None:
+            form.add_error("booking", _("No purchase with this number at this business."))
+        else:
+            try:
+                correction, _created = services.refund(
+                    booking=original,
+                    purchase_minor=data["amount"],
+                    idempotency_key=f"pos:{merchant.pk}:{data['key']}",
+                    actor=request.user,
+                )
+            except LedgerError as error:
+                form.add_error(None, str(error.message))
+            else:
+                return _pos_render(
+                    request,
+                    merchant,
+                    "loyalty/_pos_receipt.html",
+                    _receipt(request, merchant, correction),
+                )
+    return render(
+        request, "loyalty/pos.html", _pos_context(request, merchant, refund_form=form), status=200
     )
 
 

@@ -216,3 +216,29 @@ def test_the_operator_sets_the_rules_and_a_campaign(client, alice, carol, town_a
         idempotency_key="r1",
     )
     assert booking.points == 30
+
+
+def test_a_manager_refunds_part_of_a_purchase_at_the_till(client, bob, carol, shop_a, town_a, dave):
+    card = services.member_for_user(city=town_a, user=dave).cards.get()
+    booking, _ = services.earn(
+        city=town_a,
+        merchant=shop_a,
+        card=card,
+        purchase_minor=4000,
+        currency="EUR",
+        idempotency_key="x",
+    )
+    client.force_login(carol)
+    url = f"/altdorf/merchant/{shop_a.code}/pos/refund/"
+    assert (
+        client.post(url, {"booking": booking.code, "amount": "10", "key": "r-1"}).status_code == 403
+    )
+    client.force_login(bob)
+    response = client.post(url, {"booking": booking.code.upper(), "amount": "10,00", "key": "r-2"})
+    assert response.status_code == 200
+    refund = Booking.objects.get(original=booking)
+    assert (refund.kind, refund.purchase_minor, refund.points) == ("refund", 1000, 10)
+    response = client.post(url, {"booking": booking.code, "amount": "31", "key": "r-3"})
+    assert response.context["refund_form"].non_field_errors()
+    response = client.post(url, {"booking": "nichtda", "amount": "", "key": "r-4"})
+    assert "booking" in response.context["refund_form"].errors

@@ -139,7 +139,7 @@ def service_worker(request):
 
 
 def _pos_context(request, merchant, **extra):
-    extra.setdefault("refund_form", RefundForm(initial={"key": uuid.uuid4().hex}))
+    extra.setdefault("refund_form", RefundForm(initial={"key": uuid.uuid4().hex}, prefix="refund"))
     return {"merchant": merchant, "card_form": CardForm(), **extra}
 
 
@@ -323,7 +323,7 @@ def pos_cancel(request, code, booking):
 def pos_refund(request, code):
     """Refund a purchase (all or part) by the booking number on the receipt."""
     merchant = access_merchant(user=request.user, code=code, manage=True)
-    form = RefundForm(request.POST)
+    form = RefundForm(request.POST, prefix="refund")
     if form.is_valid():
         data = form.cleaned_data
         original = Booking.objects.filter(

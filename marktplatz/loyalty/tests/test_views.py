@@ -231,14 +231,23 @@ def test_a_manager_refunds_part_of_a_purchase_at_the_till(client, bob, carol, sh
     client.force_login(carol)
     url = f"/altdorf/merchant/{shop_a.code}/pos/refund/"
     assert (
-        client.post(url, {"booking": booking.code, "amount": "10", "key": "r-1"}).status_code == 403
+        client.post(
+            url, {"refund-booking": booking.code, "refund-amount": "10", "refund-key": "r-1"}
+        ).status_code
+        == 403
     )
     client.force_login(bob)
-    response = client.post(url, {"booking": booking.code.upper(), "amount": "10,00", "key": "r-2"})
+    response = client.post(
+        url, {"refund-booking": booking.code.upper(), "refund-amount": "10,00", "refund-key": "r-2"}
+    )
     assert response.status_code == 200
     refund = Booking.objects.get(original=booking)
     assert (refund.kind, refund.purchase_minor, refund.points) == ("refund", 1000, 10)
-    response = client.post(url, {"booking": booking.code, "amount": "31", "key": "r-3"})
+    response = client.post(
+        url, {"refund-booking": booking.code, "refund-amount": "31", "refund-key": "r-3"}
+    )
     assert response.context["refund_form"].non_field_errors()
-    response = client.post(url, {"booking": "nichtda", "amount": "", "key": "r-4"})
+    response = client.post(
+        url, {"refund-booking": "nichtda", "refund-amount": "", "refund-key": "r-4"}
+    )
     assert "booking" in response.context["refund_form"].errors

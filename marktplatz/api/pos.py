@@ -275,3 +275,33 @@ def booking_refund(request, code: str, payload: RefundIn, response: HttpResponse
         actor_label=request.auth.label,
     )
     return _answer(request, response, booking, created)
+
+
+class FulfilIn(Schema):
+    code: str = Field(max_length=40, description="the reward's QR code content (MPR1-…)")
+
+
+class FulfilOut(Schema):
+    reward: str
+    points: int
+    status: str
+    fulfilled_at: dt.datetime
+
+
+@api.post(
+    "/rewards/fulfil",
+    response={200: FulfilOut, **ERRORS},
+    summary="Hand out a reward a card holder got for points",
+    description="Only the merchant that offers the reward can hand it out, and only once; "
+    "a second call answers 409 reward_unavailable.",
+)
+def reward_fulfil(request, payload: FulfilIn):
+    from marktplatz.loyalty.rewards import reward_fulfil as fulfil
+
+    claim = fulfil(token=payload.code, merchant=request.auth.merchant, actor=None)
+    return 200, {
+        "reward": claim.reward.title,
+        "points": claim.reward.points,
+        "status": claim.status,
+        "fulfilled_at": claim.fulfilled_at,
+    }

@@ -753,3 +753,25 @@ def expiry_reminders(*, city: Any, now: dt.datetime | None = None) -> int:
             )
             PointsLot.objects.filter(pk__in=[lot.pk for lot in lots]).update(reminded=True)
     return len(by_member)
+
+
+def merchant_rate_set(*, merchant: Any, points_per_unit: int, actor: Any) -> MerchantRules:
+    """A merchant's own earning rate, within the range the operator allows."""
+    programme = programme_for(city=merchant.city)
+    low, high = programme.merchant_min_points_per_unit, programme.merchant_max_points_per_unit
+    if not low <= points_per_unit <= high:
+        raise BadAmount(
+            _("Choose between %(low)s and %(high)s points per 1.00.") % {"low": low, "high": high}
+        )
+    with transaction.atomic():
+        rules, _created = MerchantRules.objects.update_or_create(
+            merchant=merchant, defaults={"city": merchant.city, "points_per_unit": points_per_unit}
+        )
+        audit_record(
+            city=merchant.city,
+            actor=actor,
+            action="merchant.rate_set",
+            obj=merchant,
+            data={"points_per_unit": points_per_unit},
+        )
+    return rules

@@ -138,12 +138,39 @@ def _manage(request, *, merchant, data):
 @login_required
 def merchant_rewards(request, code):
     merchant = access_merchant(user=request.user, code=code)
-    result = _manage(
-        request, merchant=merchant, data=request.POST if request.method == "POST" else None
-    )
+    programme = services.programme_for(city=request.city)
+    rate_error = None
+    data = request.POST if request.method == "POST" else None
+    if data is not None and "rate" in data:
+        access_merchant(user=request.user, code=code, manage=True)  # owners and managers only
+        try:
+            services.merchant_rate_set(
+                merchant=merchant, points_per_unit=int(data["rate"]), actor=request.user
+            )
+        except ValueError:
+            rate_error = _("Enter a whole number.")
+        except LedgerError as error:
+            rate_error = error.message
+        else:
+            messages.success(request, _("Your earning rate is saved."))
+            return redirect(request.path)
+        data = None
+    result = _manage(request, merchant=merchant, data=data)
     if not isinstance(result, dict):
         return result
-    return render(request, "loyalty/manage_rewards.html", {"merchant": merchant, **result})
+    return render(
+        request,
+        "loyalty/manage_rewards.html",
+        {
+            "merchant": merchant,
+            "rate": services.rate_for(programme=programme, merchant=merchant),
+            "rate_error": rate_error,
+            "rate_range": range(
+                programme.merchant_min_points_per_unit, programme.merchant_max_points_per_unit + 1
+            ),
+            **result,
+        },
+    )
 
 
 @role_required(*OPERATOR_KINDS)

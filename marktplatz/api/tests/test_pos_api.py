@@ -160,3 +160,15 @@ def test_the_owner_creates_and_revokes_till_keys(client, bob, carol, shop_a, car
         f"/altdorf/api/pos/v1/cards/{card.qr_token}", HTTP_AUTHORIZATION=f"Bearer {token}"
     )
     assert lookup.status_code == 401
+
+
+def test_it_hands_out_a_reward_once(pos, card, town_a, shop_a):
+    from marktplatz.loyalty.models import Reward
+    from marktplatz.loyalty.rewards import reward_claim
+
+    reward = Reward.objects.create(city=town_a, merchant=shop_a, title="Brezel", points=50)
+    claim = reward_claim(member=card.member, reward=reward, idempotency_key="api-1")
+    first = pos.post("/rewards/fulfil", {"code": claim.token})
+    assert (first.status_code, first.json()["reward"]) == (200, "Brezel")
+    again = pos.post("/rewards/fulfil", {"code": claim.token})
+    assert (again.status_code, again.json()["error"]) == (409, "reward_unavailable")

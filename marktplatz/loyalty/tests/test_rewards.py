@@ -164,3 +164,15 @@ def test_the_operator_offers_rewards_and_publishes_events(client, alice, town_a)
     )
     assert response.status_code == 302
     assert MemberEvent.objects.get().capacity == 50
+
+
+def test_a_merchant_sets_its_own_rate_within_the_towns_range(client, bob, carol, town_a, shop_a):
+    url = f"/altdorf/merchant/{shop_a.code}/rewards/"
+    client.force_login(carol)
+    assert client.post(url, {"rate": "3"}).status_code == 403
+    client.force_login(bob)
+    assert client.post(url, {"rate": "3"}).status_code == 302
+    assert services.rate_for(programme=services.programme_for(city=town_a), merchant=shop_a) == 3
+    response = client.post(url, {"rate": "9"})
+    assert response.context["rate_error"]
+    assert services.rate_for(programme=services.programme_for(city=town_a), merchant=shop_a) == 3

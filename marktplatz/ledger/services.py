@@ -199,6 +199,17 @@ def _apply(
     return txn, True
 
 
+def _header(reason_code: str, reason: str, actor: Any, actor_label: str, external_ref: str) -> dict:
+    """The fields of a Transaction row, cut to their column lengths."""
+    return {
+        "reason_code": reason_code,
+        "reason": reason[:200],
+        "external_ref": external_ref[:128],
+        "actor": actor if getattr(actor, "is_authenticated", False) else None,
+        "actor_label": actor_label[:120],
+    }
+
+
 def _update_accounts(effect: dict[int, dict[str, int]]) -> None:
     """All account changes of a posting in one UPDATE statement."""
     values = {}
@@ -291,13 +302,7 @@ def transaction_post(
         )
         for leg in legs
     ]
-    header = {
-        "reason_code": reason_code,
-        "reason": reason[:200],
-        "external_ref": external_ref[:128],
-        "actor": actor if getattr(actor, "is_authenticated", False) else None,
-        "actor_label": actor_label[:120],
-    }
+    header = _header(reason_code, reason, actor, actor_label, external_ref)
     return _apply(
         ledger=ledger,
         rows=rows,
@@ -350,13 +355,7 @@ def pending_resolve(
         reason_code=reason_code,
         pending=pending,
     )
-    header = {
-        "reason_code": reason_code,
-        "reason": reason[:200],
-        "external_ref": "",
-        "actor": actor if getattr(actor, "is_authenticated", False) else None,
-        "actor_label": actor_label[:120],
-    }
+    header = _header(reason_code, reason, actor, actor_label, "")
     fingerprint = _fingerprint(
         pending=pending.code, action=action, amount=amount, reason_code=reason_code
     )
@@ -433,13 +432,7 @@ def transfer_reverse(
             reason_code=reason_code,
             reverses=original,
         )
-        header = {
-            "reason_code": reason_code,
-            "reason": reason[:200],
-            "external_ref": original.transaction.external_ref,
-            "actor": actor if getattr(actor, "is_authenticated", False) else None,
-            "actor_label": actor_label[:120],
-        }
+        header = _header(reason_code, reason, actor, actor_label, original.transaction.external_ref)
         return _apply(
             ledger=original.ledger,
             rows=[row],

@@ -31,6 +31,7 @@ from django_tasks import task
 
 from marktplatz.api.models import WebhookDelivery, WebhookEndpoint
 from marktplatz.core.ids import new_code
+from marktplatz.core.memo import remember
 from marktplatz.core.tenancy import scopes_disabled
 
 RETRY_DELAYS = [
@@ -104,17 +105,30 @@ def booking_payload(booking: Any) -> dict[str, Any]:
     }
 
 
+def endpoint_ids(*, merchant: Any) -> list[int]:
+    """The merchant's active endpoints, looked up once per booking burst, not per booking."""
+    return remember(
+        ("webhooks", merchant.pk),
+        30,
+        lambda: list(
+            WebhookEndpoint.objects.filter(merchant_id=merchant.pk, is_active=True).values_list(
+                "pk", flat=True
+            )
+        ),
+    )
+
+
 def emit(*, merchant: Any, payload: dict[str, Any]) -> list[WebhookDelivery]:
     """Queue one delivery per active endpoint of the merchant (after commit)."""
     deliveries = [
         WebhookDelivery.objects.create(
             city=merchant.city,
-            endpoint=endpoint,
+            endpoint_id=endpoint_id,
             msg_id=f"msg_{new_code(24)}",
             event_type=payload["type"],
             payload=payload,
         )
-        for endpoint in WebhookEndpoint.objects.filter(merchant=merchant, is_active=True)
+        for endpoint_id in endpoint_ids(merchant=merchant)
     ]
     for delivery in deliveries:
         transaction.on_commit(lambda pk=delivery.pk: deliver.enqueue(pk))
@@ -173,5 +187,5 @@ def deliver(delivery_id: int) -> str:
 
 
 def on_booking_created(sender, booking, **kwargs) -> None:
-    if booking.merchant_id:
+    if booking.merchant_id and endpoint_ids(merchant=booking.merchant):
         emit(merchant=booking.merchant, payload=booking_payload(booking))

@@ -132,6 +132,7 @@ def _apply(
     fingerprint: str,
     locked_extra: Sequence[Transfer] = (),
     replay_checked: bool = False,
+    locked: dict[int, Account] | None = None,
 ) -> tuple[Transaction, bool]:
     """Check and write one transaction of transfers; see ``transaction_post``.
 
@@ -144,7 +145,11 @@ def _apply(
             return earlier, False
     try:
         with transaction.atomic():
-            accounts = _lock([t.debit_account for t in rows] + [t.credit_account for t in rows])
+            touched = [t.debit_account for t in rows] + [t.credit_account for t in rows]
+            if locked is not None and all(a.pk in locked for a in touched):
+                accounts = locked
+            else:
+                accounts = _lock(touched)
             for pending in locked_extra:
                 if Transfer.objects.filter(pending=pending).exists():
                     raise AlreadyResolved()
@@ -251,8 +256,12 @@ def transaction_post(
     timeout_at: Any = None,
     request: dict[str, Any] | None = None,
     replay_checked: bool = False,
+    locked: dict[int, Account] | None = None,
 ) -> tuple[Transaction, bool]:
     """Post all ``legs`` or none. Returns (transaction, created).
+
+    ``locked`` may pass accounts the caller has already locked, in primary-key order and
+    in the surrounding transaction, with ``lock_accounts``; they are not locked again.
 
     The returned new transaction carries ``balances``: each touched account's available
     amount afterwards. ``replay_checked=True`` says the caller has just called
@@ -310,7 +319,16 @@ def transaction_post(
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
         replay_checked=replay_checked,
+        locked=locked,
     )
+
+
+def lock_accounts(accounts: Iterable[Account]) -> dict[int, Account]:
+    """Lock accounts for a posting that follows in the same transaction (pk order).
+
+    Must be called inside ``transaction.atomic``; pass the result as ``locked``.
+    """
+    return _lock(accounts)
 
 
 def pending_resolve(

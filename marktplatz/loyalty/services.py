@@ -23,7 +23,14 @@ from marktplatz.audit.services import audit_record
 from marktplatz.core.memo import remember
 from marktplatz.ledger.errors import InsufficientFunds
 from marktplatz.ledger.models import Account, AccountKind, Ledger
-from marktplatz.ledger.services import Leg, account_open, ledger_for, replay, transaction_post
+from marktplatz.ledger.services import (
+    Leg,
+    account_open,
+    ledger_for,
+    lock_accounts,
+    replay,
+    transaction_post,
+)
 from marktplatz.loyalty.cardnumbers import (
     is_valid_number,
     new_number,
@@ -323,12 +330,8 @@ def earn(
     with transaction.atomic():
         # The daily cap and the debt are read under the lock of the member's accounts,
         # so two purchases at once cannot both use the rest of the cap.
-        locked = {
-            a.pk: a
-            for a in Account.objects.select_for_update()
-            .filter(pk__in=[member.account_id, member.debt_account_id])
-            .order_by("pk")
-        }
+        issuer = merchant_account(merchant=merchant)
+        locked = lock_accounts([member.account, member.debt_account, issuer])
         earned_today = (
             Booking.objects.filter(
                 member=member, kind=BookingKind.EARN, created_at__gte=_day_start(now)
@@ -342,7 +345,7 @@ def earn(
             )
         debt = -locked[member.debt_account_id].balance
         repay = min(debt, points)
-        legs = [Leg(merchant_account(merchant=merchant), member.account, points, "earn")]
+        legs = [Leg(issuer, member.account, points, "earn")]
         if repay:
             legs.append(Leg(member.account, member.debt_account, repay, "debt.repaid"))
         txn, created = transaction_post(
@@ -355,6 +358,7 @@ def earn(
             idempotency_key=idempotency_key,
             request=request,
             replay_checked=True,
+            locked=locked,
         )
         if not created:
             return Booking.objects.get(transaction=txn), False

@@ -1,4 +1,4 @@
-"""The POS REST API for cash registers: card lookup, earn, redeem, refund.
+"""The POS REST API for cash registers: card lookup, earn, redeem, refund, reward hand-out.
 
 Every write needs an ``Idempotency-Key`` header: a retry with the same key and body
 returns the first answer (with ``Idempotent-Replayed: true``); the same key with another

@@ -1,0 +1,46 @@
+"""Every page of the city card for each role, opened in Chromium and checked by axe-core."""
+
+from __future__ import annotations
+
+import pytest
+
+from marktplatz.browser_tests.tools import needs_browser_tools
+from marktplatz.loyalty import services
+from marktplatz.loyalty.models import Reward
+
+pytestmark = [pytest.mark.browser, needs_browser_tools]
+
+
+def test_the_operator_pages(page, persona, town_a, shop_a, log_in, visit, town_url):
+    operator = persona("operator_admin")
+    Reward.objects.create(city=town_a, merchant=shop_a, title="Parken", points=60)
+    log_in(town_a, operator)
+    for path in (
+        "operator/card/",
+        "operator/card/rules/",
+        "operator/rewards/",
+        "operator/merchants/",
+        f"operator/merchants/{shop_a.code}/",
+        "operator/staff/",
+        "operator/audit/",
+        "operator/settings/",
+        "operator/departments/",
+        "operator/employers/",
+    ):
+        visit(town_url(town_a, path))
+
+
+def test_the_merchant_pages(page, persona, town_a, shop_a, log_in, visit, town_url):
+    owner = persona("merchant_owner")
+    log_in(town_a, owner)
+    for path in ("pos/", "pos/today/", "keys/", "rewards/", "staff/", "edit/", ""):
+        visit(town_url(town_a, f"merchant/{shop_a.code}/{path}"))
+
+
+def test_the_citizen_pages(page, persona, town_a, shop_a, log_in, visit, town_url):
+    citizen = persona("citizen")
+    services.member_for_user(city=town_a, user=citizen)
+    Reward.objects.create(city=town_a, merchant=shop_a, title="Parken", points=60)
+    log_in(town_a, citizen, second_factor=False)
+    for path in ("card/", "rewards/", "merchants/", f"merchants/{shop_a.code}/", "me/"):
+        visit(town_url(town_a, path))

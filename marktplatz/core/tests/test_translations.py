@@ -1,4 +1,4 @@
-"""The German, French and Italian catalogs are complete and keep every placeholder."""
+"""The German, French and Italian catalogs are complete and keep every format variable."""
 
 import re
 from pathlib import Path
@@ -26,7 +26,7 @@ def _strings(message):
     return message.string if isinstance(message.string, tuple) else (message.string,)
 
 
-def _placeholders(texts):
+def _format_variables(texts):
     return {name for text in texts for name in PLACEHOLDER.findall(text)}
 
 
@@ -51,12 +51,12 @@ def test_it_leaves_no_fuzzy_message(lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_it_keeps_the_placeholders_of_each_msgid(lang):
+def test_it_keeps_the_format_variables_of_each_msgid(lang):
     broken = []
     for message in _messages(lang):
-        expected = _placeholders(_ids(message))
+        expected = _format_variables(_ids(message))
         for text in _strings(message):
-            found = _placeholders([text])
+            found = _format_variables([text])
             if not expected <= found or not found <= expected:
                 broken.append((message.id, text))
     assert broken == []

@@ -13,6 +13,8 @@ from typing import TypeVar
 
 T = TypeVar("T")
 _store: dict[tuple, tuple[float, object]] = {}
+# Keys can come from requests (host names): past this size, expired entries are dropped.
+PRUNE_ABOVE = 5000
 
 
 def remember(key: tuple[Hashable, ...], ttl: float, compute: Callable[[], T]) -> T:
@@ -21,6 +23,9 @@ def remember(key: tuple[Hashable, ...], ttl: float, compute: Callable[[], T]) ->
     if hit is not None and hit[0] > now:
         return hit[1]  # type: ignore[return-value]
     value = compute()
+    if len(_store) >= PRUNE_ABOVE:
+        for stale in [k for k, (expires, _v) in list(_store.items()) if expires <= now]:
+            _store.pop(stale, None)
     _store[key] = (now + ttl, value)
     return value
 

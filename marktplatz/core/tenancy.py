@@ -48,17 +48,7 @@ def scopes_disabled() -> Iterator[None]:
         _active.reset(token)
 
 
-def active_city() -> Any:
-    """The city of the active scope, or None when there is none or scoping is disabled."""
-    value = _active.get()
-    return None if value is _UNSET or value is _DISABLED else value
-
-
-class CityScopedQuerySet(models.QuerySet):
-    pass
-
-
-class CityScopedManager(models.Manager.from_queryset(CityScopedQuerySet)):
+class CityScopedManager(models.Manager):
     """Default manager of every city-owned model: filters by the active city."""
 
     def get_queryset(self) -> models.QuerySet:

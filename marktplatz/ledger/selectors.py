@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from marktplatz.ledger.models import (
     BALANCE_KINDS,
@@ -11,15 +11,6 @@ from marktplatz.ledger.models import (
     Transfer,
     TransferKind,
 )
-
-
-def account_transfers(*, account: Account) -> QuerySet[Transfer]:
-    """Every transfer that touched the account, newest first."""
-    return (
-        Transfer.objects.filter(Q(debit_account=account) | Q(credit_account=account))
-        .select_related("transaction")
-        .order_by("-created_at", "-id")
-    )
 
 
 def ledger_verify(*, ledgers: QuerySet[Ledger] | None = None) -> list[str]:

@@ -420,6 +420,7 @@ def redeem(
                 actor_label=actor_label,
                 idempotency_key=idempotency_key,
                 request=request,
+                replay_checked=True,
             )
         except InsufficientFunds as error:
             raise InsufficientFunds(
@@ -522,6 +523,7 @@ def refund(
             actor_label=actor_label,
             idempotency_key=idempotency_key,
             request=request,
+            replay_checked=True,
         )
         if not created:
             return Booking.objects.get(transaction=txn), False

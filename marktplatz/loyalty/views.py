@@ -24,18 +24,21 @@ from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
 from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.accounts.selectors import is_operator, merchant_role
 from marktplatz.accounts.services import citizen_join
+from marktplatz.audit.services import audit_record
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import selectors, services
 from marktplatz.loyalty.forms import (
     AdjustForm,
     BatchForm,
+    CampaignForm,
     CardActionForm,
     CardForm,
     EarnForm,
+    ProgrammeForm,
     RedeemForm,
     RefundForm,
 )
-from marktplatz.loyalty.models import Booking, BookingKind, Card, CardBatch
+from marktplatz.loyalty.models import Booking, BookingKind, Campaign, Card, CardBatch, Programme
 from marktplatz.merchants.selectors import access_merchant
 
 
@@ -485,10 +488,6 @@ def operator_batch_pdf(request, code):
 @role_required(RoleKind.OPERATOR_ADMIN)
 def operator_rules(request):
     """The town's earning and redemption rules and its point campaigns."""
-    from marktplatz.audit.services import audit_record
-    from marktplatz.loyalty.forms import CampaignForm, ProgrammeForm
-    from marktplatz.loyalty.models import Campaign, Programme
-
     # A fresh copy: the shared, cached programme is never changed in place.
     programme = Programme.objects.get(pk=services.programme_for(city=request.city).pk)
     rules_form = ProgrammeForm(

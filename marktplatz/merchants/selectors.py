@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from marktplatz.accounts.models import RoleKind
-from marktplatz.accounts.selectors import is_operator, merchant_role, roles_for
+from marktplatz.accounts.selectors import is_operator, merchant_role
 from marktplatz.merchants.models import Employer, Merchant
 
 
@@ -30,10 +30,6 @@ def merchants_for_operator(*, status: str = "", query: str = "") -> QuerySet[Mer
     if query:
         qs = qs.filter(name__icontains=query)
     return qs.order_by("status", "name")
-
-
-def merchants_of_user(*, user: Any) -> list[Merchant]:
-    return [role.merchant for role in roles_for(user=user) if role.merchant_id]
 
 
 def access_merchant(*, user: Any, code: str, manage: bool = False) -> Merchant:
@@ -80,10 +76,3 @@ def merchant_by_code_for_operator(*, code: str) -> Merchant:
     if merchant is None:
         raise Http404("no such merchant")
     return merchant
-
-
-def employer_by_code(*, code: str) -> Employer:
-    employer = Employer.objects.filter(code=code).first()
-    if employer is None:
-        raise Http404("no such employer")
-    return employer

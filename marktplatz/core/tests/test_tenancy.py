@@ -38,3 +38,13 @@ def test_it_scopes_related_managers_too(town_a, town_b, shop_a, bob):
         assert list(bob.roles.all()) == []
     with city_scope(town_a):
         assert [r.kind for r in bob.roles.all()] == ["merchant_owner"]
+
+
+def test_the_memo_drops_expired_entries_when_it_grows(monkeypatch):
+    from marktplatz.core import memo
+
+    monkeypatch.setattr(memo, "PRUNE_ABOVE", 3)
+    for host in ("a", "b", "c"):
+        memo.remember(("host", host), -1, lambda: None)  # already expired
+    memo.remember(("host", "d"), 60, lambda: "kept")
+    assert [k for k in memo._store if k[0] == "host"] == [("host", "d")]

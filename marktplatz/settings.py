@@ -73,6 +73,13 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# The POS API's chain (see marktplatz/wsgi.py): bearer keys and JSON, no sessions or pages.
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "marktplatz.cities.middleware.CityMiddleware",
+    "marktplatz.cities.middleware.LanguageMiddleware",
+]
+
 ROOT_URLCONF = "marktplatz.urls"
 WSGI_APPLICATION = "marktplatz.wsgi.application"
 ASGI_APPLICATION = "marktplatz.asgi.application"

@@ -31,7 +31,7 @@ class TerminalAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         if getattr(request, "city", None) is None:
             return None
-        return terminal_key_check(token=token)
+        return terminal_key_check(city=request.city, token=token)
 
 
 api = NinjaAPI(
@@ -211,11 +211,10 @@ def card_get(request, identifier: str):
 )
 def earn(request, payload: EarnIn, response: HttpResponse):
     key = _idempotency_key(request)
-    card = loyalty.card_lookup(city=request.city, identifier=payload.card)
     booking, created = loyalty.earn(
         city=request.city,
         merchant=request.auth.merchant,
-        card=card,
+        card=payload.card,
         purchase_minor=payload.amount,
         currency=payload.currency.upper(),
         idempotency_key=key,

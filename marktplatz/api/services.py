@@ -7,12 +7,13 @@ import hmac
 import secrets
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from marktplatz.api.models import TerminalKey
 from marktplatz.audit.services import audit_record
 from marktplatz.core.ids import new_code
+from marktplatz.core.memo import forget, forget_entry, remember
 
 KEY_PREFIX = "mpk"
 
@@ -42,18 +43,48 @@ def terminal_key_revoke(*, key: TerminalKey, actor: Any) -> None:
     with transaction.atomic():
         TerminalKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
         audit_record(city=key.city, actor=actor, action="terminal_key.revoked", obj=key)
+    forget("terminal-key")
 
 
-def terminal_key_check(*, token: str) -> TerminalKey | None:
-    """The active key of the request's town matching ``token``, or None."""
-    parts = token.strip().split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
-        return None
-    key = (
-        TerminalKey.objects.filter(prefix=parts[1], revoked_at__isnull=True)
+def _key_load(city: Any, prefix: str) -> TerminalKey | None:
+    return (
+        TerminalKey.objects.filter(city=city, prefix=prefix, revoked_at__isnull=True)
         .select_related("merchant", "city")
         .first()
     )
-    if key is None or not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
+
+
+def terminal_key_check(*, city: Any, token: str) -> TerminalKey | None:
+    """The active key of ``city`` matching ``token``, or None.
+
+    The key with its merchant is kept in memory between requests, and checked against
+    the database on every request with one small query: a revoked key, or a merchant
+    whose state changed, is seen at once by every app server.
+    """
+    parts = token.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
+    prefix = parts[1]
+    memo_key = ("terminal-key", city.pk, prefix)
+    key = remember(memo_key, 300, lambda: _key_load(city, prefix))
+    if key is None:
+        forget_entry(memo_key)  # unknown prefixes are not kept
+        return None
+    if not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
+        return None
+    merchant = key.merchant
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT m.is_active, m.accepting, m.status, m.name FROM api_terminalkey k"
+            " JOIN merchants_merchant m ON m.id = k.merchant_id"
+            " WHERE k.id = %s AND k.city_id = %s AND k.revoked_at IS NULL",
+            [key.pk, city.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        forget("terminal-key")
+        return None
+    if row != (merchant.is_active, merchant.accepting, merchant.status, merchant.name):
+        forget("terminal-key")
+        key = _key_load(city, prefix)
     return key

@@ -36,5 +36,9 @@ def forget(namespace: Hashable) -> None:
         _store.pop(key, None)
 
 
+def forget_entry(key: tuple[Hashable, ...]) -> None:
+    _store.pop(key, None)
+
+
 def forget_all() -> None:
     _store.clear()

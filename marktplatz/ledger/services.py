@@ -88,7 +88,12 @@ def replay(*, ledger: Ledger, idempotency_key: str, request: dict[str, Any]) -> 
 
     Raises IdempotencyConflict if the key was used for another request.
     """
-    return _replay(ledger, idempotency_key, _fingerprint(request=request))
+    return _replay(ledger, idempotency_key, request_fingerprint(request))
+
+
+def request_fingerprint(request: dict[str, Any]) -> str:
+    """What an idempotency key is compared on: a hash of the request's content."""
+    return _fingerprint(request=request)
 
 
 def _fingerprint(**content: Any) -> str:
@@ -288,7 +293,7 @@ def transaction_post(
         if leg.debit.ledger_id != ledger.pk or leg.credit.ledger_id != ledger.pk:
             raise InvalidTransfer(_("Both accounts must belong to the ledger."))
     fingerprint = (
-        _fingerprint(request=request)
+        request_fingerprint(request)
         if request is not None
         else _fingerprint(
             legs=[(leg.debit.code, leg.credit.code, leg.amount, leg.reason_code) for leg in legs],

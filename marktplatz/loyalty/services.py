@@ -13,15 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marktplatz.audit.services import audit_record
+from marktplatz.core.ids import new_code
 from marktplatz.core.memo import remember
-from marktplatz.ledger.errors import InsufficientFunds
+from marktplatz.ledger.errors import IdempotencyConflict, InsufficientFunds
 from marktplatz.ledger.models import Account, AccountKind, Ledger
 from marktplatz.ledger.services import (
     Leg,
@@ -29,6 +30,7 @@ from marktplatz.ledger.services import (
     ledger_for,
     lock_accounts,
     replay,
+    request_fingerprint,
     transaction_post,
 )
 from marktplatz.loyalty.cardnumbers import (
@@ -176,22 +178,23 @@ def card_batch_issue(*, city: Any, actor: Any, size: int, note: str = "") -> Car
 # --- Cards at the counter ---------------------------------------------------------------
 
 
+def _card_identifier(identifier: str) -> tuple[str | None, str | None]:
+    """(number, QR token) of what was scanned or typed; CardNotFound if it is neither."""
+    identifier = (identifier or "").strip()
+    if identifier.upper().startswith("MPC1-"):
+        return None, identifier.upper()
+    if is_valid_number(identifier):
+        return normalise_number(identifier), None
+    raise CardNotFound()
+
+
 def card_lookup(*, city: Any, identifier: str) -> Card:
     """A card of the town by its QR token or printed number; blocked cards are refused."""
-    identifier = (identifier or "").strip()
-    card = None
-    if identifier.upper().startswith("MPC1-"):
-        card = (
-            Card.objects.filter(city=city, qr_token=identifier.upper())
-            .select_related("member__account", "member__debt_account")
-            .first()
-        )
-    elif is_valid_number(identifier):
-        card = (
-            Card.objects.filter(city=city, number=normalise_number(identifier))
-            .select_related("member__account", "member__debt_account")
-            .first()
-        )
+    number, qr_token = _card_identifier(identifier)
+    found = Card.objects.filter(city=city).select_related("member__account", "member__debt_account")
+    card = (
+        found.filter(qr_token=qr_token).first() if qr_token else found.filter(number=number).first()
+    )
     if card is None:
         raise CardNotFound()
     if card.status != Card.Status.ACTIVE:
@@ -249,7 +252,11 @@ def _replayed(city: Any, key: str | None, request: dict) -> Booking | None:
     return Booking.objects.get(transaction=earlier) if earlier is not None else None
 
 
-def _add_lot(member: Member, booking: Booking, points: int, now: dt.datetime, months: int) -> None:
+def _expires_at(now: dt.datetime, months: int) -> dt.datetime:
+    return now + dt.timedelta(days=round(months * 30.44))
+
+
+def _add_lot(member: Member, booking: Booking, points: int, expires_at: dt.datetime) -> None:
     if points <= 0:
         return
     PointsLot.objects.create(
@@ -258,7 +265,7 @@ def _add_lot(member: Member, booking: Booking, points: int, now: dt.datetime, mo
         booking=booking,
         points=points,
         remaining=points,
-        expires_at=now + dt.timedelta(days=round(months * 30.44)),
+        expires_at=expires_at,
     )
 
 
@@ -288,7 +295,7 @@ def earn(
     *,
     city: Any,
     merchant: Any,
-    card: Card,
+    card: Card | str,
     purchase_minor: int,
     currency: str,
     idempotency_key: str | None,
@@ -298,20 +305,20 @@ def earn(
 ) -> tuple[Booking, bool]:
     """Book a purchase: points by turnover (plus a visit bonus), capped per card and day.
 
+    ``card`` is the Card, or what the cashier scanned or typed (QR token or number).
     Returns (booking, created); a retry with the same key returns the first booking.
+    On PostgreSQL the part under the card's lock runs as one call of ``loyalty_earn``
+    (migration 0006); the Python path below does the same for SQLite.
     """
+    number, qr_token = (card.number, None) if isinstance(card, Card) else _card_identifier(card)
     request = {
         "op": "earn",
         "merchant": merchant.code,
-        "card": card.code,
+        "card": qr_token or number,
         "purchase": purchase_minor,
         "currency": currency,
     }
-    earlier = _replayed(city, idempotency_key, request)
-    if earlier is not None:
-        return earlier, False
     programme = programme_for(city=city)
-    _check_merchant(merchant)
     if currency != city.currency:
         raise WrongCurrency(_("This town books in %(currency)s.") % {"currency": city.currency})
     if (
@@ -323,10 +330,30 @@ def earn(
     if purchase_minor > programme.max_purchase_minor:
         raise BadAmount(_("The purchase amount is implausibly large."))
     now = now or timezone.now()
-    member = card.member
     points = purchase_minor * rate_for(programme=programme, merchant=merchant) // 100
     points = points * campaign_percent(city=city, merchant=merchant, now=now) // 100
     points += programme.visit_bonus
+    rules = {
+        "points": points,
+        "cap": programme.daily_cap_per_card,
+        "day_start": _day_start(now),
+        "expires_at": _expires_at(now, programme.expiry_months),
+        "reason": _("Purchase at %(merchant)s") % {"merchant": merchant.name},
+    }
+    if connection.vendor == "postgresql":
+        return _earn_postgres(
+            city, merchant, card, number, qr_token, purchase_minor, rules,
+            idempotency_key, request, actor, actor_label,
+        )  # fmt: skip
+    earlier = _replayed(city, idempotency_key, request)
+    if earlier is not None:
+        return earlier, False
+    _check_merchant(merchant)
+    if not isinstance(card, Card):
+        card = card_lookup(city=city, identifier=qr_token or number)
+    elif card.status != Card.Status.ACTIVE:
+        raise CardBlocked()
+    member = card.member
     with transaction.atomic():
         # The daily cap and the debt are read under the lock of the member's accounts,
         # so two purchases at once cannot both use the rest of the cap.
@@ -334,17 +361,15 @@ def earn(
         locked = lock_accounts([member.account, member.debt_account, issuer])
         earned_today = (
             Booking.objects.filter(
-                member=member, kind=BookingKind.EARN, created_at__gte=_day_start(now)
+                member=member, kind=BookingKind.EARN, created_at__gte=rules["day_start"]
             ).aggregate(total=Sum("points"))["total"]
             or 0
         )
-        points = max(0, min(points, programme.daily_cap_per_card - earned_today))
+        points = max(0, min(points, rules["cap"] - earned_today))
         if points == 0:
-            raise BadAmount(
-                _("This purchase earns no points (too small, or the daily limit is reached).")
-            )
+            raise _earn_refused("no_points")
         debt = -locked[member.debt_account_id].balance
-        repay = min(debt, points)
+        repay = max(0, min(debt, points))
         legs = [Leg(issuer, member.account, points, "earn")]
         if repay:
             legs.append(Leg(member.account, member.debt_account, repay, "debt.repaid"))
@@ -352,7 +377,7 @@ def earn(
             ledger=points_ledger(city=city),
             legs=legs,
             reason_code="earn",
-            reason=_("Purchase at %(merchant)s") % {"merchant": merchant.name},
+            reason=rules["reason"],
             actor=actor,
             actor_label=actor_label,
             idempotency_key=idempotency_key,
@@ -372,9 +397,81 @@ def earn(
             points=points,
             transaction=txn,
         )
-        _add_lot(member, booking, points - repay, now, programme.expiry_months)
+        _add_lot(member, booking, points - repay, rules["expires_at"])
         booking.balance_after = txn.balances[member.account_id]
         _announce(booking)
+    return booking, True
+
+
+def _earn_refused(outcome: str) -> Exception:
+    """The error for an outcome of ``loyalty_earn`` (or the same case in Python)."""
+    if outcome == "no_points":
+        return BadAmount(
+            _("This purchase earns no points (too small, or the daily limit is reached).")
+        )
+    errors = {
+        "conflict": IdempotencyConflict,
+        "merchant_not_accepting": MerchantNotAccepting,
+        "card_not_found": CardNotFound,
+        "card_blocked": CardBlocked,
+    }
+    return errors[outcome]()
+
+
+def _earn_postgres(
+    city, merchant, card, number, qr_token, purchase_minor, rules, key, request, actor, label
+) -> tuple[Booking, bool]:
+    """One call of ``loyalty_earn``; see ``earn``."""
+    codes = [new_code() for _index in range(4)]
+    created_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM loyalty_earn(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " %s, %s, %s, %s, %s)",
+            [
+                city.pk,
+                points_ledger(city=city).pk,
+                merchant.pk,
+                merchant_account(merchant=merchant).pk,
+                number,
+                qr_token,
+                purchase_minor,
+                rules["points"],
+                rules["cap"],
+                rules["day_start"],
+                rules["expires_at"],
+                key,
+                request_fingerprint(request),
+                rules["reason"][:200],
+                actor.pk if getattr(actor, "is_authenticated", False) else None,
+                label[:120],
+                created_at,
+                codes,
+            ],
+        )
+        outcome, booking_id, card_id, card_number, member_id, points, balance = cursor.fetchone()
+    if outcome == "replayed":
+        return Booking.objects.select_related("card", "merchant").get(pk=booking_id), False
+    if outcome != "created":
+        raise _earn_refused(outcome)
+    if not isinstance(card, Card):
+        card = Card(pk=card_id, city=city, number=card_number, member_id=member_id)
+        card._state.adding = False
+    booking = Booking(
+        pk=booking_id,
+        code=codes[3],
+        city=city,
+        kind=BookingKind.EARN,
+        member_id=member_id,
+        card=card,
+        merchant=merchant,
+        purchase_minor=purchase_minor,
+        points=points,
+        created_at=created_at,
+    )
+    booking._state.adding = False
+    booking.balance_after = balance
+    _announce(booking)
     return booking, True
 
 
@@ -571,7 +668,7 @@ def bonus_grant(
             transaction=txn,
             reason=reason,
         )
-        _add_lot(member, booking, points, timezone.now(), programme.expiry_months)
+        _add_lot(member, booking, points, _expires_at(timezone.now(), programme.expiry_months))
     return booking
 
 
@@ -641,9 +738,8 @@ def points_adjust(*, member: Member, points: int, reason: str, actor: Any) -> Bo
             reason=reason[:200],
         )
         if points > 0:
-            _add_lot(
-                member, booking, points, timezone.now(), programme_for(city=city).expiry_months
-            )
+            months = programme_for(city=city).expiry_months
+            _add_lot(member, booking, points, _expires_at(timezone.now(), months))
         else:
             _consume_lots(member, -points)
         audit_record(

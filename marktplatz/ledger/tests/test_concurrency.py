@@ -1,47 +1,20 @@
 """Many threads on the same accounts, on PostgreSQL: no overdraft, nothing lost or doubled."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
-from marktplatz.core.tenancy import scopes_disabled
 from marktplatz.ledger.errors import InsufficientFunds
 from marktplatz.ledger.models import Account, Transaction, Transfer
 from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.ledger.services import Leg, account_open, ledger_for, transaction_post
+from marktplatz.testing.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-THREADS = 8
-
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("row locking is tested on PostgreSQL (SQLite serialises all writers)")
-
-
-def _run_in_threads(work):
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(THREADS)
-
-    def runner(index):
-        try:
-            with scopes_disabled():
-                barrier.wait()
-                work(index)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
 
 
 @pytest.fixture
@@ -72,7 +45,7 @@ def test_it_never_overdraws_under_concurrent_spending(setup):
             except InsufficientFunds:
                 refusals.append(1)
 
-    _run_in_threads(spend)
+    run_in_threads(spend)
     # 200 attempts of 10 on a balance of 1000: exactly 100 go through.
     assert len(successes) == 100
     assert len(refusals) == 100
@@ -98,7 +71,7 @@ def test_it_books_a_retried_request_once_whatever_the_timing(setup):
         )
         results.append((txn.pk, created))
 
-    _run_in_threads(retry)
+    run_in_threads(retry)
     assert len({pk for pk, _ in results}) == 1
     assert sum(created for _, created in results) == 1
     assert Transaction.objects.filter(idempotency_key="the-same-key").count() == 1
@@ -117,8 +90,8 @@ def test_it_moves_money_both_ways_without_deadlock(setup):
                 ledger=ledger, legs=[Leg(a, b, 1), Leg(issuer, b, 1)], reason_code="pp"
             )
 
-    _run_in_threads(ping_pong)
-    assert Transfer.objects.filter(reason_code="pp").count() == THREADS * 20 * 2
+    run_in_threads(ping_pong)
+    assert Transfer.objects.filter(reason_code="pp").count() == 8 * 20 * 2
     total = Account.objects.filter(pk__in=[anna.pk, shops[0].pk]).values_list("balance", flat=True)
-    assert sum(total) == 2000 + THREADS * 20
+    assert sum(total) == 2000 + 8 * 20
     assert ledger_verify() == []

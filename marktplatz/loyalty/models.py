@@ -142,6 +142,10 @@ class Member(CityOwned):
         "ledger.Account", on_delete=models.PROTECT, related_name="+"
     )
     welcomed = models.BooleanField(default=False)
+    # For the daily cap: the points earned since ``earned_since`` (the start of the
+    # member's last day with a purchase), kept with each purchase under the account lock.
+    earned_since = models.DateTimeField(null=True, blank=True, editable=False)
+    earned_since_points = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

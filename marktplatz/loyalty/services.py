@@ -359,12 +359,10 @@ def earn(
         # so two purchases at once cannot both use the rest of the cap.
         issuer = merchant_account(merchant=merchant)
         locked = lock_accounts([member.account, member.debt_account, issuer])
-        earned_today = (
-            Booking.objects.filter(
-                member=member, kind=BookingKind.EARN, created_at__gte=rules["day_start"]
-            ).aggregate(total=Sum("points"))["total"]
-            or 0
+        since, earned = Member.objects.values_list("earned_since", "earned_since_points").get(
+            pk=member.pk
         )
+        earned_today = earned if since == rules["day_start"] else 0
         points = max(0, min(points, rules["cap"] - earned_today))
         if points == 0:
             raise _earn_refused("no_points")
@@ -387,6 +385,9 @@ def earn(
         )
         if not created:
             return Booking.objects.get(transaction=txn), False
+        Member.objects.filter(pk=member.pk).update(
+            earned_since=rules["day_start"], earned_since_points=earned_today + points
+        )
         booking = Booking.objects.create(
             city=city,
             kind=BookingKind.EARN,

@@ -64,9 +64,8 @@ BEGIN
     -- The daily cap and the debt are read under the lock of the card's accounts.
     PERFORM 1 FROM ledger_account a WHERE a.id IN (v_account, v_debt_account, p_issuer)
       ORDER BY a.id FOR UPDATE;
-    SELECT coalesce(sum(b.points), 0) INTO v_today FROM loyalty_booking b
-     WHERE b.member_id = loyalty_earn.member_id AND b.kind = 'earn'
-       AND b.created_at >= p_day_start;
+    SELECT CASE WHEN mb.earned_since = p_day_start THEN mb.earned_since_points ELSE 0 END
+      INTO v_today FROM loyalty_member mb WHERE mb.id = member_id;
     points := greatest(0, least(p_points, p_cap - v_today));
     IF points = 0 THEN
         outcome := 'no_points';
@@ -94,6 +93,8 @@ BEGIN
         outcome := v_post.outcome;
         RETURN;
     END IF;
+    UPDATE loyalty_member mb SET earned_since = p_day_start, earned_since_points = v_today + points
+     WHERE mb.id = member_id;
     INSERT INTO loyalty_booking AS b (
         code, city_id, kind, member_id, card_id, merchant_id, purchase_minor, points,
         shortfall, transaction_id, reason, created_at)
@@ -118,5 +119,5 @@ DROP FUNCTION IF EXISTS loyalty_earn(bigint, bigint, bigint, bigint, text, text,
 
 
 class Migration(migrations.Migration):
-    dependencies = [("loyalty", "0005_campaigns"), ("ledger", "0003_sql_posting")]
+    dependencies = [("loyalty", "0006_member_daily_earnings"), ("ledger", "0003_sql_posting")]
     operations = [postgres_sql(FORWARDS, BACKWARDS)]

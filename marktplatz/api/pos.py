@@ -297,7 +297,12 @@ class FulfilOut(Schema):
 def reward_fulfil(request, payload: FulfilIn):
     from marktplatz.loyalty.rewards import reward_fulfil as fulfil
 
-    claim = fulfil(token=payload.code, merchant=request.auth.merchant, actor=None)
+    claim = fulfil(
+        token=payload.code,
+        merchant=request.auth.merchant,
+        actor=None,
+        actor_label=f"{request.auth.label} ({request.auth.name})",
+    )
     return 200, {
         "reward": claim.reward.title,
         "points": claim.reward.points,

@@ -109,8 +109,11 @@ def reward_claim(*, member: Member, reward: Reward, idempotency_key: str) -> Rew
         )
 
 
-def reward_fulfil(*, token: str, merchant: Any, actor: Any) -> RewardClaim:
-    """The issuing merchant (or the operator, merchant=None) hands out a claimed reward."""
+def reward_fulfil(*, token: str, merchant: Any, actor: Any, actor_label: str = "") -> RewardClaim:
+    """The issuing merchant (or the operator, merchant=None) hands out a claimed reward.
+
+    ``actor_label`` names who acted when it was no person, e.g. a till's API key.
+    """
     with transaction.atomic():
         claim = (
             RewardClaim.objects.select_for_update()
@@ -129,7 +132,13 @@ def reward_fulfil(*, token: str, merchant: Any, actor: Any) -> RewardClaim:
         claim.fulfilled_at = timezone.now()
         claim.fulfilled_by = actor
         claim.save(update_fields=["status", "fulfilled_at", "fulfilled_by"])
-        audit_record(city=claim.city, actor=actor, action="reward.fulfilled", obj=claim.reward)
+        audit_record(
+            city=claim.city,
+            actor=actor,
+            action="reward.fulfilled",
+            obj=claim.reward,
+            data={"claim": claim.token[-6:], **({"by": actor_label} if actor_label else {})},
+        )
     return claim
 
 

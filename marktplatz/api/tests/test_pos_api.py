@@ -172,3 +172,10 @@ def test_it_hands_out_a_reward_once(pos, card, town_a, shop_a):
     assert (first.status_code, first.json()["reward"]) == (200, "Brezel")
     again = pos.post("/rewards/fulfil", {"code": claim.token})
     assert (again.status_code, again.json()["error"]) == (409, "reward_unavailable")
+    # The audit log names the till that handed it out (no person acted).
+    from marktplatz.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="reward.fulfilled")
+    key = TerminalKey.objects.get()
+    assert event.actor is None
+    assert event.data["by"] == f"api-key:{key.prefix} (Kasse 1)"

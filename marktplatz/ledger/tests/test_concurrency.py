@@ -11,6 +11,7 @@ from marktplatz.testing.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 @pytest.fixture(autouse=True)
 def _postgres_only():
     if connection.vendor != "postgresql":

@@ -18,6 +18,8 @@ def test_the_operator_pages(page, persona, town_a, shop_a, log_in, visit, town_u
     for path in (
         "operator/card/",
         "operator/card/rules/",
+        "operator/card/holders/",
+        "operator/card/holders/?q=nobody",
         "operator/rewards/",
         "operator/merchants/",
         f"operator/merchants/{shop_a.code}/",

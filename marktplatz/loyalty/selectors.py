@@ -99,3 +99,23 @@ def merchant_day(*, merchant: Any, since) -> dict[str, Any]:
         "totals": {k: v or 0 for k, v in totals.items()},
         "bookings": list(bookings.select_related("card").order_by("-created_at")[:100]),
     }
+
+
+def card_search(*, query: str) -> QuerySet[Card]:
+    """The town's cards for the operator: by holder e-mail or name, or by card digits.
+
+    Digits match the end of the number (the last four printed on the card are enough)."""
+    cards = Card.objects.select_related("member__user", "member__account").order_by(
+        "-created_at", "-pk"
+    )
+    query = query.strip()
+    digits = query.replace(" ", "")
+    if digits.isdigit():
+        return cards.filter(number__endswith=digits)
+    if query:
+        return cards.filter(
+            Q(member__user__email__icontains=query)
+            | Q(member__user__first_name__icontains=query)
+            | Q(member__user__last_name__icontains=query)
+        )
+    return cards

@@ -17,6 +17,7 @@ urlpatterns = [
     path("merchant/<str:code>/pos/refund/", views.pos_refund, name="pos_refund"),
     path("operator/card/", views.operator_card, name="operator_card"),
     path("operator/card/rules/", views.operator_rules, name="operator_rules"),
+    path("operator/card/holders/", views.operator_holders, name="operator_holders"),
     path("operator/card/merchants.csv", views.operator_card_csv, name="operator_card_csv"),
     path(
         "operator/card/batches/<str:code>.pdf", views.operator_batch_pdf, name="operator_batch_pdf"

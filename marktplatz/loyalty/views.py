@@ -373,9 +373,11 @@ def pos_today(request, code):
 
 @role_required(*OPERATOR_KINDS)
 def operator_card(request):
-    adjust_form = AdjustForm(prefix="adjust")
+    # A card picked in the list of card holders arrives as ?card=<number>.
+    picked = {"card": request.GET.get("card", "")[:64]}
+    adjust_form = AdjustForm(prefix="adjust", initial=picked)
     batch_form = BatchForm(prefix="batch")
-    card_form = CardActionForm(prefix="lost")
+    card_form = CardActionForm(prefix="lost", initial=picked)
     if request.method == "POST":
         if "lost-card" in request.POST:
             card_form = CardActionForm(request.POST, prefix="lost")
@@ -441,6 +443,13 @@ def operator_card(request):
             "card_form": card_form,
         },
     )
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_holders(request):
+    query = request.GET.get("q", "")[:120]
+    page = Paginator(selectors.card_search(query=query), 25).get_page(request.GET.get("page"))
+    return render(request, "loyalty/operator_holders.html", {"page": page, "query": query})
 
 
 @role_required(*OPERATOR_KINDS)

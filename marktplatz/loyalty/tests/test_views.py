@@ -251,3 +251,30 @@ def test_a_manager_refunds_part_of_a_purchase_at_the_till(client, bob, carol, sh
         url, {"refund-booking": "nichtda", "refund-amount": "", "refund-key": "r-4"}
     )
     assert "booking" in response.context["refund_form"].errors
+
+
+def test_the_operator_finds_cards_by_holder_or_digits_and_picks_one_to_block(
+    client, alice, town_a, town_b, dave, charlie
+):
+    card = services.member_for_user(city=town_a, user=dave).cards.get()
+    foreign = services.member_for_user(city=town_b, user=charlie).cards.get()
+    services.card_batch_issue(city=town_a, actor=alice, size=2)
+    client.force_login(alice)
+    url = "/altdorf/operator/card/holders/"
+    everything = client.get(url)
+    assert everything.status_code == 200
+    assert everything.context["page"].paginator.count == 3  # not the other town's card
+    by_mail = client.get(url, {"q": dave.email.split("@")[0].upper()})
+    assert [c.pk for c in by_mail.context["page"].object_list] == [card.pk]
+    by_digits = client.get(url, {"q": card.number[-4:]})
+    assert card.pk in [c.pk for c in by_digits.context["page"].object_list]
+    assert client.get(url, {"q": foreign.number}).context["page"].paginator.count == 0
+    assert "No card matches." in client.get(url, {"q": "nobody-here"}).content.decode()
+    picked = client.get("/altdorf/operator/card/", {"card": card.number})
+    assert picked.context["card_form"]["card"].value() == card.number
+
+
+def test_only_the_operator_lists_card_holders(client, dave, bob, town_a):
+    for user in (dave, bob):
+        client.force_login(user)
+        assert client.get("/altdorf/operator/card/holders/").status_code == 403

@@ -66,11 +66,27 @@ def prepare(python: Path, env: dict) -> None:
     run([str(python), "manage.py", "compiletranslations"], env=env)
 
 
+def install_scanner() -> None:
+    """The till's QR scanner (npm: barcode-detector), if npm is there; it is optional."""
+    if (ROOT / "node_modules" / "barcode-detector").is_dir():
+        return
+    if not shutil.which("npm"):
+        say("npm not found: the till scans QR codes only where the browser can itself")
+        return
+    say("Installing the till's QR scanner from the npm lock file")
+    done = subprocess.run(
+        ["npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--silent"], cwd=ROOT, check=False
+    )
+    if done.returncode:
+        say("npm ci failed: the till scans QR codes only where the browser can itself")
+
+
 def cmd_demo(args: list[str]) -> None:
     python = ensure_venv(".venv", "requirements.lock")
     env = base_env()
     env.pop("DATABASE_URL", None)  # the demo always runs on its embedded SQLite database
     prepare(python, env)
+    install_scanner()
     say("Preparing the database and static files")
     run([str(python), "manage.py", "migrate", "--no-input", "-v", "0"], env=env)
     run([str(python), "manage.py", "collectstatic", "--no-input", "-v", "0"], env=env)
@@ -165,10 +181,11 @@ def ensure_browser_tools() -> str | None:
         )
     if not shutil.which("/usr/bin/chromium"):
         return "Chromium is not installed (apt-get install chromium)"
-    if not (ROOT / "node_modules" / "axe-core" / "axe.min.js").exists():
+    needed = ("axe-core/axe.min.js", "barcode-detector/dist/iife/ponyfill.js")
+    if not all((ROOT / "node_modules" / path).exists() for path in needed):
         if not shutil.which("npm"):
             return "npm is not installed (apt-get install npm)"
-        say("Installing axe-core from the npm lock file")
+        say("Installing axe-core and the QR scanner from the npm lock file")
         run(["npm", "ci", "--no-audit", "--no-fund", "--silent"])
     return None
 

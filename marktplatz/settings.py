@@ -184,6 +184,16 @@ STATICFILES_DIRS = [
     BASE_DIR / "marktplatz" / "static",
     ("leaflet", xstatic.pkg.leaflet.BASE_DIR),  # Leaflet from PyPI (XStatic-Leaflet)
 ]
+# The till's QR scanner where the browser has no BarcodeDetector of its own: the npm
+# package barcode-detector (ZXing in WebAssembly), from package-lock.json by `npm ci`
+# (python3 dev.py demo runs it when npm is there). Without it, typing the number works.
+_NODE_MODULES = BASE_DIR / "node_modules"
+SCANNER_AVAILABLE = (_NODE_MODULES / "barcode-detector" / "dist" / "iife").is_dir()
+if SCANNER_AVAILABLE:
+    STATICFILES_DIRS += [
+        ("scanner", _NODE_MODULES / "barcode-detector" / "dist" / "iife"),
+        ("scanner/wasm", _NODE_MODULES / "zxing-wasm" / "dist" / "reader"),
+    ]
 # Map tiles for the merchant directory: any XYZ tile server, e.g. the town's own.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_ATTRIBUTION = env_str(

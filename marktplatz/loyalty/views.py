@@ -7,6 +7,8 @@ import datetime as dt
 import uuid
 
 import segno
+from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -173,9 +175,13 @@ def _card_panel(request, merchant, found: Card, **extra):
 
 @city_required
 @login_required
+# The QR scanner compiles ZXing's WebAssembly: allowed on the till page, nowhere else.
+@csp_update({"script-src": ["'wasm-unsafe-eval'"]})
 def pos(request, code):
     merchant = access_merchant(user=request.user, code=code)
-    return render(request, "loyalty/pos.html", _pos_context(request, merchant))
+    context = _pos_context(request, merchant)
+    context["scanner"] = settings.SCANNER_AVAILABLE
+    return render(request, "loyalty/pos.html", context)
 
 
 @city_required

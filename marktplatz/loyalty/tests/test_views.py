@@ -278,3 +278,11 @@ def test_only_the_operator_lists_card_holders(client, dave, bob, town_a):
     for user in (dave, bob):
         client.force_login(user)
         assert client.get("/altdorf/operator/card/holders/").status_code == 403
+
+
+def test_only_the_till_may_compile_the_scanners_webassembly(client, carol, shop_a):
+    client.force_login(carol)
+    till = client.get(f"/altdorf/merchant/{shop_a.code}/pos/")
+    assert "'wasm-unsafe-eval'" in till.headers["Content-Security-Policy"]
+    today = client.get(f"/altdorf/merchant/{shop_a.code}/pos/today/")
+    assert "wasm-unsafe-eval" not in today.headers["Content-Security-Policy"]

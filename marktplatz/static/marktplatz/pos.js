@@ -1,12 +1,21 @@
-// The till: scan a card's QR code with the phone camera where the browser can
-// (BarcodeDetector); typing the card number always works.
+// The till: scan a card's QR code with the phone camera. The browser's own
+// BarcodeDetector where it has one, else the barcode-detector package from npm (ZXing
+// in WebAssembly, served from this site); typing the card number always works.
 const button = document.getElementById("pos-scan");
+const ponyfill = window.BarcodeDetectionAPI;
+if (ponyfill && button && button.dataset.wasm) {
+  // The WebAssembly comes from our own static files, never from a CDN.
+  ponyfill.setZXingModuleOverrides({
+    locateFile: (path, prefix) => (path.endsWith(".wasm") ? button.dataset.wasm : prefix + path),
+  });
+}
+const Detector = window.BarcodeDetector || (ponyfill && ponyfill.BarcodeDetector);
 const video = document.getElementById("pos-video");
 const status = document.getElementById("pos-scan-status");
 const form = document.getElementById("pos-card-form");
 
 async function scan() {
-  const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+  const detector = new Detector({ formats: ["qr_code"] });
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
   video.srcObject = stream;
   video.hidden = false;
@@ -29,7 +38,7 @@ async function scan() {
   tick();
 }
 
-if (button && "BarcodeDetector" in window && navigator.mediaDevices) {
+if (button && Detector && navigator.mediaDevices) {
   button.hidden = false;
   button.addEventListener("click", () => {
     scan().catch((error) => {

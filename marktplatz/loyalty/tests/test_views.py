@@ -269,7 +269,7 @@ def test_the_operator_finds_cards_by_holder_or_digits_and_picks_one_to_block(
     by_digits = client.get(url, {"q": card.number[-4:]})
     assert card.pk in [c.pk for c in by_digits.context["page"].object_list]
     assert client.get(url, {"q": foreign.number}).context["page"].paginator.count == 0
-    assert "No card matches." in client.get(url, {"q": "nobody-here"}).content.decode()
+    assert "Keine Karte gefunden." in client.get(url, {"q": "nobody-here"}).content.decode()
     picked = client.get("/altdorf/operator/card/", {"card": card.number})
     assert picked.context["card_form"]["card"].value() == card.number
 

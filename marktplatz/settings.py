@@ -264,6 +264,10 @@ WALLET_APPLE_CERT = env_str("WALLET_APPLE_CERT")
 WALLET_APPLE_KEY = env_str("WALLET_APPLE_KEY")
 WALLET_APPLE_KEY_PASSWORD = env_str("WALLET_APPLE_KEY_PASSWORD")
 WALLET_APPLE_WWDR = env_str("WALLET_APPLE_WWDR")
+# Push notifications for pass updates (HTTP/2, client certificate = the pass certificate).
+WALLET_APPLE_APNS_URL = env_str("WALLET_APPLE_APNS_URL", "https://api.push.apple.com")
+# A CA bundle to verify APNs with; empty: the system's (certifi's) trusted CAs.
+WALLET_APPLE_APNS_CA = env_str("WALLET_APPLE_APNS_CA")
 WALLET_GOOGLE_ISSUER_ID = env_str("WALLET_GOOGLE_ISSUER_ID")
 WALLET_GOOGLE_SERVICE_ACCOUNT = env_str("WALLET_GOOGLE_SERVICE_ACCOUNT")
 # Webhook targets must be https and public unless these are switched on (tests, intranets).

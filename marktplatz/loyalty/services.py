@@ -308,7 +308,7 @@ def earn(
     ``card`` is the Card, or what the cashier scanned or typed (QR token or number).
     Returns (booking, created); a retry with the same key returns the first booking.
     On PostgreSQL the part under the card's lock runs as one call of ``loyalty_earn``
-    (migration 0006); the Python path below does the same for SQLite.
+    (migration 0007); the Python path below does the same for SQLite.
     """
     number, qr_token = (card.number, None) if isinstance(card, Card) else _card_identifier(card)
     request = {
@@ -415,6 +415,7 @@ def _earn_refused(outcome: str) -> Exception:
         "merchant_not_accepting": MerchantNotAccepting,
         "card_not_found": CardNotFound,
         "card_blocked": CardBlocked,
+        "insufficient": InsufficientFunds,
     }
     return errors[outcome]()
 

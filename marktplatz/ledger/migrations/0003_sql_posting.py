@@ -10,7 +10,7 @@ a conflict (other content), also when the two race.
 
 from django.db import migrations
 
-from marktplatz.core.immutable import postgres_sql
+from marktplatz.core.sqlops import postgres_sql
 
 FORWARDS = r"""
 CREATE OR REPLACE FUNCTION ledger_replay(

@@ -9,7 +9,7 @@ points debt, the posting (through ``ledger_post``), the booking and its points l
 
 from django.db import migrations
 
-from marktplatz.core.immutable import postgres_sql
+from marktplatz.core.sqlops import postgres_sql
 
 FORWARDS = r"""
 CREATE OR REPLACE FUNCTION loyalty_earn(

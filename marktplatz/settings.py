@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "marktplatz.accounts",
     "marktplatz.merchants",
     "marktplatz.loyalty",
+    "marktplatz.vouchers",
     "marktplatz.api",
     "marktplatz.wallet",
     "marktplatz.dashboard",

@@ -111,6 +111,11 @@ class Merchant(CityOwned):
     def is_public(self) -> bool:
         return self.is_active and self.status == self.Status.APPROVED
 
+    @property
+    def takes_payments(self) -> bool:
+        """Whether the business books city-card points and vouchers at the moment."""
+        return self.is_public and self.accepting
+
 
 class Employer(CityOwned):
     """A company that loads employer vouchers onto its employees' cards."""

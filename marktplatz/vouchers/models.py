@@ -1,0 +1,117 @@
+"""City gift vouchers: products, sold vouchers (each with an account in the town's
+currency ledger) and their redemptions at merchants. Money moves only through the ledger."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marktplatz.core.ids import PublicCodeField
+from marktplatz.core.immutable import Immutable
+from marktplatz.core.tenancy import CityOwned
+
+
+class VoucherRules(CityOwned):
+    """The town's voucher rules (one row per town, made on first use)."""
+
+    city = models.OneToOneField(
+        "cities.City", on_delete=models.CASCADE, related_name="voucher_rules"
+    )
+    # Valid until the end of the year this many years after the sale (German law: 3).
+    validity_years = models.PositiveSmallIntegerField(_("validity in years"), default=3)
+    min_value_minor = models.PositiveIntegerField(_("smallest value"), default=500)
+    max_value_minor = models.PositiveIntegerField(_("largest value"), default=50000)
+
+    class Meta:
+        verbose_name = _("voucher rules")
+        verbose_name_plural = _("voucher rules")
+        constraints = [
+            models.CheckConstraint(
+                name="voucher_rules_range",
+                condition=Q(min_value_minor__lte=models.F("max_value_minor")),
+            )
+        ]
+
+
+class VoucherProduct(CityOwned):
+    """What the operator sells: a fixed value (e.g. 25.00) or a value the buyer chooses."""
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("Fixed value")
+        FREE = "free", _("Value of the buyer's choice")
+
+    code = PublicCodeField()
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.FIXED)
+    value_minor = models.PositiveIntegerField(_("value"), null=True, blank=True)
+    colour = models.CharField(_("colour"), max_length=7, default="#1d4e89")
+    is_active = models.BooleanField(_("on sale"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("voucher product")
+        verbose_name_plural = _("voucher products")
+        constraints = [
+            models.CheckConstraint(
+                name="voucher_product_value_iff_fixed",
+                condition=Q(kind="fixed", value_minor__gt=0) | Q(kind="free", value_minor=None),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Voucher(CityOwned):
+    """A sold voucher. Its balance is the balance of its ledger account."""
+
+    class Channel(models.TextChoices):
+        COUNTER = "counter", _("At the counter")
+        ONLINE = "online", _("Online")
+
+    code = PublicCodeField()
+    # What is printed and in the QR code: 100 random bits (codes.new_voucher_code).
+    secret = models.CharField(max_length=32, unique=True)
+    product = models.ForeignKey(VoucherProduct, on_delete=models.PROTECT, related_name="vouchers")
+    value_minor = models.PositiveIntegerField(_("value"))
+    account = models.OneToOneField("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    buyer_email = models.EmailField(_("buyer's e-mail"), blank=True)
+    sold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("valid until"))
+    expired = models.BooleanField(default=False)  # the rest was moved to breakage
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
+        indexes = [models.Index(fields=["expired", "expires_at"], name="voucher_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.code}"
+
+
+class VoucherRedemption(Immutable, CityOwned):
+    """A voucher spent (in part) at a merchant, with the ledger transaction it caused."""
+
+    code = PublicCodeField()
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="redemptions")
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.BigIntegerField()
+    transaction = models.OneToOneField(
+        "ledger.Transaction", on_delete=models.PROTECT, related_name="voucher_redemption"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("voucher redemption")
+        verbose_name_plural = _("voucher redemptions")
+        indexes = [models.Index(fields=["merchant", "created_at"], name="redemption_merchant_time")]
+        constraints = [
+            models.CheckConstraint(name="redemption_positive", condition=Q(amount_minor__gt=0))
+        ]

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("marktplatz.cities.urls")),
     path("", include("marktplatz.merchants.urls")),
     path("", include("marktplatz.loyalty.urls")),
+    path("", include("marktplatz.vouchers.urls")),
     path("", include("marktplatz.api.urls")),
     path("", include("marktplatz.wallet.urls")),
     path("", include("marktplatz.dashboard.urls")),

@@ -7,6 +7,8 @@ import pytest
 from marktplatz.browser_tests.tools import needs_browser_tools
 from marktplatz.loyalty import services
 from marktplatz.loyalty.models import Reward
+from marktplatz.vouchers.models import VoucherProduct
+from marktplatz.vouchers.services import voucher_sell
 
 pytestmark = [pytest.mark.browser, needs_browser_tools]
 
@@ -14,8 +16,13 @@ pytestmark = [pytest.mark.browser, needs_browser_tools]
 def test_the_operator_pages(page, persona, town_a, shop_a, log_in, visit, town_url):
     operator = persona("operator_admin")
     Reward.objects.create(city=town_a, merchant=shop_a, title="Parken", points=60)
+    voucher = voucher_sell(
+        product=VoucherProduct.objects.create(city=town_a, name="Gutschein", value_minor=2500)
+    )
     log_in(town_a, operator)
     for path in (
+        "operator/vouchers/",
+        f"operator/vouchers/{voucher.code}/",
         "operator/card/",
         "operator/card/rules/",
         "operator/card/holders/",
@@ -35,7 +42,7 @@ def test_the_operator_pages(page, persona, town_a, shop_a, log_in, visit, town_u
 def test_the_merchant_pages(page, persona, town_a, shop_a, log_in, visit, town_url):
     owner = persona("merchant_owner")
     log_in(town_a, owner)
-    for path in ("pos/", "pos/today/", "keys/", "rewards/", "staff/", "edit/", ""):
+    for path in ("pos/", "pos/today/", "vouchers/", "keys/", "rewards/", "staff/", "edit/", ""):
         visit(town_url(town_a, f"merchant/{shop_a.code}/{path}"))
 
 
@@ -44,5 +51,12 @@ def test_the_citizen_pages(page, persona, town_a, shop_a, log_in, visit, town_ur
     services.member_for_user(city=town_a, user=citizen)
     Reward.objects.create(city=town_a, merchant=shop_a, title="Parken", points=60)
     log_in(town_a, citizen, second_factor=False)
-    for path in ("card/", "rewards/", "merchants/", f"merchants/{shop_a.code}/", "me/"):
+    for path in (
+        "card/",
+        "rewards/",
+        "merchants/",
+        f"merchants/{shop_a.code}/",
+        "me/",
+        "vouchers/balance/",
+    ):
         visit(town_url(town_a, path))

@@ -39,6 +39,7 @@ RESERVED_SLUGS = frozenset(
         "rewards",
         "events",
         "wallet",
+        "vouchers",
     }
 )
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, format_decimal, get_currency_precision
+from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 def to_major(amount_minor: int, currency: str) -> Decimal:
@@ -21,3 +23,25 @@ def format_money(amount_minor: int, currency: str, locale: str) -> str:
 
 def format_number(value: int | Decimal, locale: str) -> str:
     return format_decimal(value, locale=locale)
+
+
+def parse_money(text: str) -> int:
+    """'12,50', '12.50' or '12' → 1250 cents; a clear error for anything else."""
+    raw = (text or "").strip().replace("\u2019", "").replace("'", "").replace(" ", "")
+    if "," in raw and "." in raw:
+        raw = (
+            raw.replace(".", "").replace(",", ".")
+            if raw.rfind(",") > raw.rfind(".")
+            else raw.replace(",", "")
+        )
+    else:
+        raw = raw.replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise forms.ValidationError(_("Enter an amount such as 12.50.")) from None
+    if not value.is_finite() or value.as_tuple().exponent < -2:
+        raise forms.ValidationError(_("Enter an amount with at most two decimals."))
+    if value <= 0:
+        raise forms.ValidationError(_("The amount must be greater than zero."))
+    return int(value * 100)

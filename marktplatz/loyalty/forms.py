@@ -1,31 +1,9 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-
-def parse_money(text: str) -> int:
-    """'12,50', '12.50' or '12' → 1250 cents; a clear error for anything else."""
-    raw = (text or "").strip().replace("\u2019", "").replace("'", "").replace(" ", "")
-    if "," in raw and "." in raw:
-        raw = (
-            raw.replace(".", "").replace(",", ".")
-            if raw.rfind(",") > raw.rfind(".")
-            else raw.replace(",", "")
-        )
-    else:
-        raw = raw.replace(",", ".")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise forms.ValidationError(_("Enter an amount such as 12.50.")) from None
-    if not value.is_finite() or value.as_tuple().exponent < -2:
-        raise forms.ValidationError(_("Enter an amount with at most two decimals."))
-    if value <= 0:
-        raise forms.ValidationError(_("The amount must be greater than zero."))
-    return int(value * 100)
+from marktplatz.core.money import parse_money
 
 
 class CardForm(forms.Form):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
-import segno
 from fpdf import FPDF
 
+from marktplatz.core.qr import qr_png
 from marktplatz.loyalty.cardnumbers import format_number
 
 # ID-1 card size (85.6 × 54 mm), 2 columns × 5 rows on A4 with cutting gaps.
@@ -28,10 +26,7 @@ def batch_sheet_pdf(*, city, cards) -> bytes:
         y = TOP + (slot // COLS) * (CARD_H + GAP)
         pdf.set_draw_color(160, 160, 160)
         pdf.rect(x, y, CARD_W, CARD_H)
-        png = io.BytesIO()
-        segno.make(card.qr_token, error="m").save(png, kind="png", scale=6, border=1)
-        png.seek(0)
-        pdf.image(png, x=x + 4, y=y + 6, w=40, h=40)
+        pdf.image(qr_png(card.qr_token), x=x + 4, y=y + 6, w=40, h=40)
         pdf.set_xy(x + 47, y + 10)
         pdf.set_font("Helvetica", "B", 12)
         pdf.multi_cell(CARD_W - 50, 6, city.name.encode("latin-1", "replace").decode("latin-1"))

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import uuid
 
-import segno
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
@@ -27,6 +26,7 @@ from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.accounts.selectors import is_operator, merchant_role
 from marktplatz.accounts.services import citizen_join
 from marktplatz.audit.services import audit_record
+from marktplatz.core.qr import qr_svg
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import selectors, services
 from marktplatz.loyalty.forms import (
@@ -42,12 +42,6 @@ from marktplatz.loyalty.forms import (
 )
 from marktplatz.loyalty.models import Booking, BookingKind, Campaign, Card, CardBatch, Programme
 from marktplatz.merchants.selectors import access_merchant
-
-
-def qr_svg(text: str, scale: int = 8) -> str:
-    """An inline SVG of a QR code (no script, no external file)."""
-    return segno.make(text, error="m").svg_inline(scale=scale, dark="#000", light="#fff", border=2)
-
 
 # --- Citizen ---------------------------------------------------------------------------
 

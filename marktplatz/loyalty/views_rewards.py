@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.accounts.services import citizen_join
+from marktplatz.core.qr import qr_svg
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import rewards, selectors, services
 from marktplatz.loyalty.forms import EventForm, FulfilForm, RewardForm
 from marktplatz.loyalty.models import MemberEvent, Reward, RewardClaim
-from marktplatz.loyalty.views import qr_svg
 from marktplatz.merchants.selectors import access_merchant
 
 

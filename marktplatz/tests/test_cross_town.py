@@ -40,6 +40,12 @@ def town_b_objects(town_b, shop_b, charlie):
     key, _token = terminal_key_create(merchant=shop_b, name="Kasse", actor=charlie)
     batch = loyalty.card_batch_issue(city=town_b, actor=charlie, size=1)
     reward = Reward.objects.create(city=town_b, merchant=shop_b, title="Bad", points=10)
+    from marktplatz.vouchers.models import VoucherProduct
+    from marktplatz.vouchers.services import voucher_sell
+
+    voucher = voucher_sell(
+        product=VoucherProduct.objects.create(city=town_b, name="Gutschein", value_minor=2000)
+    )
     event = MemberEvent.objects.create(
         city=town_b,
         title="Fest",
@@ -57,6 +63,8 @@ def town_b_objects(town_b, shop_b, charlie):
         "role": Role.objects.get(user=cashier).code,
         "invitation": invitation.code,
         "token": TOKEN,
+        "voucher": voucher.code,
+        "voucher_pdf": (voucher.code, "a6"),
     }
 
 
@@ -84,6 +92,9 @@ OBJECT_VIEWS = {
     "reward_claim": "reward",
     "event_rsvp": "event",
     "merchant_rewards": "merchant",
+    "merchant_vouchers": "merchant",
+    "operator_voucher": "voucher",
+    "operator_voucher_pdf": "voucher_pdf",
 }
 
 

@@ -16,10 +16,12 @@ import zoneinfo
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marktplatz.audit.services import audit_record
+from marktplatz.core.templatetags.marktplatz import money
 from marktplatz.ledger.models import Account, AccountKind
 from marktplatz.ledger.services import (
     Leg,
@@ -87,8 +89,11 @@ def check_value(*, product: VoucherProduct, value_minor: int | None) -> int:
         raise VoucherBadValue(_("Enter the voucher's value."))
     if not rules.min_value_minor <= value_minor <= rules.max_value_minor:
         raise VoucherBadValue(
-            _("The value must be between %(low)s and %(high)s (in cents).")
-            % {"low": rules.min_value_minor, "high": rules.max_value_minor}
+            _("The value must be between %(low)s and %(high)s.")
+            % {
+                "low": money(rules.min_value_minor, product.city),
+                "high": money(rules.max_value_minor, product.city),
+            }
         )
     return value_minor
 
@@ -203,7 +208,7 @@ def voucher_redeem(
         balance = locked[voucher.account_id].available
         if amount_minor > balance:
             raise VoucherInsufficient(
-                _("The voucher only has %(balance)s left (in cents).") % {"balance": balance},
+                _("The voucher only has %(balance)s left.") % {"balance": money(balance, city)},
                 balance=balance,
             )
         txn, created = transaction_post(
@@ -251,3 +256,17 @@ def vouchers_expire(*, city: Any, now: dt.datetime | None = None) -> int:
             Voucher.objects.filter(pk=voucher.pk).update(expired=True)
             count += 1
     return count
+
+
+def voucher_figures(*, city: Any) -> dict[str, int]:
+    """Money taken in for vouchers against what is still owed: holders, merchants, breakage."""
+    accounts = Account.objects.filter(ledger=money_ledger(city=city))
+    sums = accounts.aggregate(
+        outstanding=Sum("balance", filter=Q(reference__startswith="voucher:")),
+        owed_to_merchants=Sum("balance", filter=Q(reference__startswith="merchant-vouchers:")),
+        sales=Sum("balance", filter=Q(reference="operator:voucher-sales")),
+        breakage=Sum("balance", filter=Q(reference="operator:voucher-breakage")),
+    )
+    figures = {name: value or 0 for name, value in sums.items()}
+    figures["taken_in"] = -figures.pop("sales")
+    return figures

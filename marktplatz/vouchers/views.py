@@ -1,0 +1,212 @@
+"""Vouchers for the operator (products, counter sale, print), the merchant (redeem at the
+till) and everybody (the balance check)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marktplatz.accounts.models import OPERATOR_KINDS
+from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.accounts.selectors import is_operator
+from marktplatz.core.mail import send_mail_on_commit
+from marktplatz.core.qr import qr_svg
+from marktplatz.ledger.errors import LedgerError
+from marktplatz.merchants.selectors import access_merchant
+from marktplatz.vouchers import services
+from marktplatz.vouchers.forms import BalanceForm, ProductForm, RedeemForm, SaleForm
+from marktplatz.vouchers.models import Voucher, VoucherProduct, VoucherRedemption
+from marktplatz.vouchers.printing import voucher_pdf
+
+logger = logging.getLogger(__name__)
+
+# The public balance check: this many lookups per address and window, then 429.
+BALANCE_CHECKS, BALANCE_WINDOW = 10, 600
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_vouchers(request):
+    product_form = ProductForm(prefix="product")
+    sale_form = SaleForm(prefix="sale", city=request.city)
+    if request.method == "POST" and "product-name" in request.POST:
+        product_form = ProductForm(request.POST, prefix="product")
+        if product_form.is_valid():
+            product_form.instance.city = request.city
+            product_form.save()
+            messages.success(request, _("The voucher is on offer."))
+            return redirect("operator_vouchers")
+    elif request.method == "POST":
+        sale_form = SaleForm(request.POST, prefix="sale", city=request.city)
+        if sale_form.is_valid():
+            data = sale_form.cleaned_data
+            try:
+                voucher = services.voucher_sell(
+                    product=data["product"],
+                    value_minor=data["value"],
+                    sold_by=request.user,
+                    buyer_email=data["buyer_email"],
+                )
+            except LedgerError as error:
+                sale_form.add_error(None, str(error.message))
+            else:
+                if voucher.buyer_email:
+                    _mail_voucher(request, voucher)
+                messages.success(request, _("The voucher is sold. Print it or hand over the code."))
+                return redirect("operator_voucher", code=voucher.code)
+    vouchers = Voucher.objects.select_related("product", "account").order_by("-created_at", "-pk")
+    return render(
+        request,
+        "vouchers/operator.html",
+        {
+            "figures": services.voucher_figures(city=request.city),
+            "products": VoucherProduct.objects.order_by("-is_active", "name"),
+            "page": Paginator(vouchers, 20).get_page(request.GET.get("page")),
+            "product_form": product_form,
+            "sale_form": sale_form,
+        },
+    )
+
+
+def _mail_voucher(request, voucher: Voucher) -> None:
+    context = {
+        "voucher": voucher,
+        "city": request.city,
+        "check_url": request.build_absolute_uri(reverse("voucher_balance")),
+    }
+    send_mail_on_commit(
+        subject=_("Your voucher for %(town)s") % {"town": request.city.name},
+        body=render_to_string("vouchers/email/voucher.txt", context, request=request),
+        to=[voucher.buyer_email],
+    )
+
+
+def _operator_voucher(request, code: str) -> Voucher:
+    # Look the object up first: another town's code is a 404 for everybody.
+    voucher = Voucher.objects.filter(code=code).select_related("product").first()
+    if voucher is None:
+        raise Http404("no such voucher")
+    if not is_operator(user=request.user):
+        raise PermissionDenied
+    return voucher
+
+
+@city_required
+@login_required
+def operator_voucher(request, code):
+    voucher = _operator_voucher(request, code)
+    return render(
+        request,
+        "vouchers/voucher.html",
+        {
+            "voucher": voucher,
+            "balance": services.balance_of(voucher),
+            "qr": qr_svg(voucher.secret, scale=6),
+            "redemptions": voucher.redemptions.select_related("merchant").order_by("-created_at"),
+        },
+    )
+
+
+@city_required
+@login_required
+def operator_voucher_pdf(request, code, size):
+    voucher = _operator_voucher(request, code)
+    if size not in ("a6", "a4"):
+        raise Http404("no such format")
+    response = HttpResponse(
+        voucher_pdf(voucher=voucher, page_format=size.upper()), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="voucher-{voucher.code}-{size}.pdf"'
+    return response
+
+
+@city_required
+@login_required
+def merchant_vouchers(request, code):
+    merchant = access_merchant(user=request.user, code=code)
+    result = None
+    form = RedeemForm(initial={"key": uuid.uuid4().hex})
+    if request.method == "POST":
+        form = RedeemForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result, _created = services.voucher_redeem(
+                    city=request.city,
+                    merchant=merchant,
+                    code=data["code"],
+                    amount_minor=data["amount"],
+                    idempotency_key=f"voucher-pos:{merchant.pk}:{data['key']}",
+                    actor=request.user,
+                )
+            except LedgerError as error:
+                form.add_error(None, str(error.message))
+            else:
+                result.balance = services.balance_of(result.voucher)
+                form = RedeemForm(initial={"key": uuid.uuid4().hex})
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return render(
+        request,
+        "vouchers/merchant.html",
+        {
+            "merchant": merchant,
+            "form": form,
+            "result": result,
+            "today": VoucherRedemption.objects.filter(
+                merchant=merchant, created_at__gte=today
+            ).order_by("-created_at"),
+        },
+    )
+
+
+def _client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@city_required
+def voucher_balance(request):
+    form = BalanceForm(request.POST or None)
+    found = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        key = f"voucher-balance:{request.city.pk}:{_client_address(request)}"
+        tries = cache.get_or_set(key, 0, BALANCE_WINDOW)
+        if tries >= BALANCE_CHECKS:
+            logger.warning("voucher balance checks throttled for %s", _client_address(request))
+            form.add_error(None, _("Too many attempts. Please try again in a few minutes."))
+            status = 429
+        else:
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, BALANCE_WINDOW)
+            found = _usable(request, form.cleaned_data["code"])
+            if found is None:
+                logger.info(
+                    "voucher balance check without result from %s", _client_address(request)
+                )
+                # The same answer for an unknown code and a used-up or expired voucher.
+                form.add_error(None, _("No voucher with a balance under this code."))
+    return render(request, "vouchers/balance.html", {"form": form, "found": found}, status=status)
+
+
+def _usable(request, code: str) -> dict | None:
+    try:
+        voucher = services.voucher_lookup(city=request.city, code=code)
+    except LedgerError:
+        return None
+    balance = services.balance_of(voucher)
+    if balance <= 0 or voucher.expired or voucher.expires_at < timezone.now():
+        return None
+    return {"balance": balance, "expires_at": voucher.expires_at}

@@ -23,6 +23,10 @@ from marktplatz.ledger.errors import LedgerError
 from marktplatz.ledger.models import Account
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.models import Booking
+from marktplatz.vouchers import services as vouchers
+from marktplatz.vouchers.errors import VoucherNotFound
+from marktplatz.vouchers.throttle import count_attempt, over_limit
+from marktplatz.vouchers.throttle import logger as guessing
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,200}$")
 
@@ -156,7 +160,9 @@ def validation_error(request, exc: NinjaValidationError):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    code = {400: "bad_request", 404: "not_found", 409: "conflict"}.get(exc.status_code, "error")
+    code = {400: "bad_request", 404: "not_found", 409: "conflict", 429: "too_many_attempts"}.get(
+        exc.status_code, "error"
+    )
     return api.create_response(
         request, {"error": code, "message": str(exc)}, status=exc.status_code
     )
@@ -171,7 +177,14 @@ def auth_error(request, exc):
     )
 
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
 
 # Writes take an Idempotency-Key header (read in _idempotency_key); say so in the schema.
 IDEMPOTENT = {
@@ -308,4 +321,93 @@ def reward_fulfil(request, payload: FulfilIn):
         "points": claim.reward.points,
         "status": claim.status,
         "fulfilled_at": claim.fulfilled_at,
+    }
+
+
+# --- City vouchers ----------------------------------------------------------------------
+
+# Unknown voucher codes a till may try per window before it is refused (guessing).
+VOUCHER_MISSES, VOUCHER_WINDOW = 20, 600
+
+
+class VoucherOut(Schema):
+    balance: int = Field(description="what is left, in minor units")
+    currency: str
+    valid_until: dt.datetime
+
+
+class VoucherRedeemIn(Schema):
+    code: str = Field(max_length=64, description="the voucher code (MPV1-…), as printed or scanned")
+    amount: StrictInt = Field(description="the amount paid with the voucher, in minor units")
+
+
+class VoucherRedemptionOut(Schema):
+    id: str
+    amount: int
+    balance: int = Field(description="what is left on the voucher afterwards")
+    currency: str
+    created_at: dt.datetime
+
+
+def _voucher_guard(request):
+    """Refuse a till that has tried too many unknown codes; count its misses."""
+    scope = f"voucher-api:{request.auth.pk}"
+    if over_limit(scope, VOUCHER_MISSES):
+        guessing.warning("voucher guessing throttled for %s", request.auth.label)
+        raise HttpError(429, _("Too many attempts. Please try again in a few minutes."))
+    return scope
+
+
+def _voucher_miss(request, scope: str) -> None:
+    count_attempt(scope, VOUCHER_WINDOW)
+    guessing.info("unknown voucher code from %s", request.auth.label)
+
+
+@api.post(
+    "/vouchers/redeem",
+    response={201: VoucherRedemptionOut, **ERRORS},
+    summary="Pay with a city voucher",
+    description="Any part of the balance; an amount above it is refused (409 "
+    "voucher_insufficient) with the balance in the message.",
+    openapi_extra=IDEMPOTENT,
+)
+def voucher_redeem(request, payload: VoucherRedeemIn, response: HttpResponse):
+    key = _idempotency_key(request)
+    scope = _voucher_guard(request)
+    try:
+        redemption, created = vouchers.voucher_redeem(
+            city=request.city,
+            merchant=request.auth.merchant,
+            code=payload.code,
+            amount_minor=payload.amount,
+            idempotency_key=key,
+            actor_label=request.auth.label,
+        )
+    except VoucherNotFound:
+        _voucher_miss(request, scope)
+        raise
+    if not created:
+        response["Idempotent-Replayed"] = "true"
+    return 201, {
+        "id": redemption.code,
+        "amount": redemption.amount_minor,
+        "balance": vouchers.balance_of(redemption.voucher),
+        "currency": request.city.currency,
+        "created_at": redemption.created_at,
+    }
+
+
+# After /vouchers/redeem: a path of its own must not be taken for a code.
+@api.get("/vouchers/{code}", response={200: VoucherOut, **ERRORS}, summary="Look up a voucher")
+def voucher_get(request, code: str):
+    scope = _voucher_guard(request)
+    try:
+        voucher = vouchers.voucher_lookup(city=request.city, code=code)
+    except VoucherNotFound:
+        _voucher_miss(request, scope)
+        raise
+    return {
+        "balance": vouchers.balance_of(voucher),
+        "currency": request.city.currency,
+        "valid_until": voucher.expires_at,
     }

@@ -3,12 +3,10 @@ till) and everybody (the balance check)."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -29,8 +27,8 @@ from marktplatz.vouchers import services
 from marktplatz.vouchers.forms import BalanceForm, ProductForm, RedeemForm, SaleForm
 from marktplatz.vouchers.models import Voucher, VoucherProduct, VoucherRedemption
 from marktplatz.vouchers.printing import voucher_pdf
-
-logger = logging.getLogger(__name__)
+from marktplatz.vouchers.throttle import count_attempt, over_limit
+from marktplatz.vouchers.throttle import logger as guessing
 
 # The public balance check: this many lookups per address and window, then 429.
 BALANCE_CHECKS, BALANCE_WINDOW = 10, 600
@@ -180,22 +178,16 @@ def voucher_balance(request):
     found = None
     status = 200
     if request.method == "POST" and form.is_valid():
-        key = f"voucher-balance:{request.city.pk}:{_client_address(request)}"
-        tries = cache.get_or_set(key, 0, BALANCE_WINDOW)
-        if tries >= BALANCE_CHECKS:
-            logger.warning("voucher balance checks throttled for %s", _client_address(request))
+        scope = f"voucher-balance:{request.city.pk}:{_client_address(request)}"
+        if over_limit(scope, BALANCE_CHECKS):
+            guessing.warning("balance checks throttled for %s", _client_address(request))
             form.add_error(None, _("Too many attempts. Please try again in a few minutes."))
             status = 429
         else:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, BALANCE_WINDOW)
+            count_attempt(scope, BALANCE_WINDOW)
             found = _usable(request, form.cleaned_data["code"])
             if found is None:
-                logger.info(
-                    "voucher balance check without result from %s", _client_address(request)
-                )
+                guessing.info("balance check without result from %s", _client_address(request))
                 # The same answer for an unknown code and a used-up or expired voucher.
                 form.add_error(None, _("No voucher with a balance under this code."))
     return render(request, "vouchers/balance.html", {"form": form, "found": found}, status=status)

@@ -66,6 +66,7 @@ SEEDERS = (
     "marktplatz.merchants.demo_data",
     "marktplatz.accounts.demo_data",
     "marktplatz.loyalty.demo_data",
+    "marktplatz.vouchers.demo_data",
 )
 
 DEMO_PASSWORD = "marktplatz-demo"  # noqa: S105 - printed to the person running the demo

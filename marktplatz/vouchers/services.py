@@ -50,7 +50,7 @@ def money_ledger(*, city: Any):
     return ledger_for(city=city, asset=city.currency)
 
 
-def _operator_account(city: Any, purpose: str) -> Account:
+def operator_account(city: Any, purpose: str) -> Account:
     kinds = {"voucher-sales": AccountKind.OPERATOR, "voucher-breakage": AccountKind.BREAKAGE}
     return account_open(
         ledger=money_ledger(city=city),
@@ -131,7 +131,7 @@ def voucher_sell(
         voucher.save()
         transaction_post(
             ledger=ledger,
-            legs=[Leg(_operator_account(city, "voucher-sales"), voucher.account, value)],
+            legs=[Leg(operator_account(city, "voucher-sales"), voucher.account, value)],
             reason_code="voucher.sold",
             reason=_("Voucher %(name)s sold") % {"name": product.name},
             actor=sold_by,
@@ -247,7 +247,7 @@ def vouchers_expire(*, city: Any, now: dt.datetime | None = None) -> int:
             if rest > 0:
                 transaction_post(
                     ledger=ledger,
-                    legs=[Leg(voucher.account, _operator_account(city, "voucher-breakage"), rest)],
+                    legs=[Leg(voucher.account, operator_account(city, "voucher-breakage"), rest)],
                     reason_code="voucher.expired",
                     reason=_("Voucher expired"),
                     actor_label="system:expiry",

@@ -2,7 +2,10 @@ from django.core.management import call_command
 
 from marktplatz.accounts.models import Role, User
 from marktplatz.cities.models import City
+from marktplatz.core.tenancy import scopes_disabled
+from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.merchants.models import Merchant
+from marktplatz.vouchers.models import Voucher, VoucherRedemption
 
 
 def _counts():
@@ -11,6 +14,8 @@ def _counts():
         Merchant.objects.count(),
         User.objects.count(),
         Role.objects.count(),
+        Voucher.objects.count(),
+        VoucherRedemption.objects.count(),
     )
 
 
@@ -36,6 +41,13 @@ def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(db, capsy
     assert "marktplatz-demo" in output
     call_command("demo_seed", citizens=20, quiet=True)
     assert _counts() == first
+    # A year of city vouchers in both towns, sold and spent in parts; the books balance.
+    with scopes_disabled():
+        for slug in ("rheinstadt", "seeberg"):
+            assert Voucher.objects.filter(city__slug=slug).count() == 240
+            assert VoucherRedemption.objects.filter(city__slug=slug).count() > 100
+        assert ledger_verify() == []
+    assert "voucher (till)" in output
 
 
 def test_it_prints_the_current_code_of_a_demo_login(db, capsys):

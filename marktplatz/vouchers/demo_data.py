@@ -1,0 +1,98 @@
+"""Demo data of the city vouchers: products, and a year of vouchers sold at the counter and
+spent in parts at the shops, written through ``ledger.services.postings_import``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from marktplatz.ledger.models import Account, AccountKind
+from marktplatz.ledger.services import Leg, Posting, postings_import
+from marktplatz.merchants.models import Merchant
+from marktplatz.vouchers import services
+from marktplatz.vouchers.codes import new_voucher_code
+from marktplatz.vouchers.models import Voucher, VoucherProduct, VoucherRedemption
+
+PRODUCTS = (("Stadtgutschein 10", 1000), ("Stadtgutschein 25", 2500), ("Stadtgutschein 50", 5000))
+VOUCHERS = 240
+
+
+def seed(*, city, town, rng, out, **_options) -> None:
+    products = [
+        VoucherProduct.objects.get_or_create(city=city, name=name, defaults={"value_minor": value})[
+            0
+        ]
+        for name, value in PRODUCTS
+    ]
+    VoucherProduct.objects.get_or_create(city=city, name="Wunschbetrag", defaults={"kind": "free"})
+    if not Voucher.objects.exists():
+        _simulate_year(city=city, products=products, rng=rng)
+    sample = (
+        Voucher.objects.filter(expired=False, account__balance__gt=0)
+        .select_related("account")
+        .order_by("pk")
+        .first()
+    )
+    if sample is not None:
+        out.append(
+            (town.name, "voucher (till)", sample.secret, f"{sample.account.balance} cents left")
+        )
+
+
+def _simulate_year(*, city, products, rng) -> None:
+    ledger = services.money_ledger(city=city)
+    sales = services.operator_account(city, "voucher-sales")
+    merchants = list(Merchant.objects.filter(is_active=True, status="approved").order_by("code"))
+    payees = {m.pk: services.merchant_voucher_account(merchant=m) for m in merchants}
+    now = timezone.now()
+    vouchers: list[Voucher] = []
+    for _index in range(VOUCHERS):
+        sold_at = now - dt.timedelta(days=rng.uniform(1, 365), hours=rng.uniform(0, 8))
+        product = rng.choice(products)
+        voucher = Voucher(
+            city=city,
+            product=product,
+            secret=new_voucher_code(),
+            value_minor=product.value_minor,
+            channel=Voucher.Channel.COUNTER,
+            expires_at=services.expiry_for(city=city, sold_at=sold_at),
+            created_at=sold_at,
+        )
+        voucher.account = Account(
+            city=city, ledger=ledger, kind=AccountKind.CUSTOMER, reference=f"voucher:{voucher.code}"
+        )
+        vouchers.append(voucher)
+    Account.objects.bulk_create([v.account for v in vouchers], batch_size=500)
+    for voucher in vouchers:
+        voucher.account_id = voucher.account.pk
+    Voucher.objects.bulk_create(vouchers, batch_size=500)
+    plan: list[tuple[Posting, dict | None]] = []
+    for voucher in vouchers:
+        plan.append(
+            (Posting([Leg(sales, voucher.account, voucher.value_minor)], "voucher.sold",
+                     f"Voucher {voucher.product.name} sold", voucher.created_at), None)
+        )  # fmt: skip
+        left, when = voucher.value_minor, voucher.created_at
+        for _part in range(rng.choice((0, 1, 1, 2, 2, 3))):
+            when += dt.timedelta(days=rng.uniform(1, 60))
+            if when >= now or left < 100:
+                break
+            amount = left if rng.random() < 0.4 else rng.randrange(100, left + 1)
+            merchant = rng.choice(merchants)
+            left -= amount
+            plan.append(
+                (Posting([Leg(voucher.account, payees[merchant.pk], amount)], "voucher.redeemed",
+                         f"Voucher at {merchant.name}", when),
+                 {"voucher": voucher, "merchant": merchant, "amount_minor": amount})
+            )  # fmt: skip
+    plan.sort(key=lambda item: item[0].created_at)
+    txns = postings_import(ledger=ledger, postings=[posting for posting, _r in plan])
+    VoucherRedemption.objects.bulk_create(
+        [
+            VoucherRedemption(city=city, transaction=txn, created_at=posting.created_at, **data)
+            for (posting, data), txn in zip(plan, txns, strict=True)
+            if data is not None
+        ],
+        batch_size=500,
+    )

@@ -77,6 +77,8 @@ class Merchant(CityOwned):
     )
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     is_active = models.BooleanField(_("active"), default=False)
+    # Members of the town's merchant association pay the member rates of settlement fees.
+    association_member = models.BooleanField(_("member of the merchant association"), default=False)
     accepting = models.BooleanField(
         _("accepting the card"),
         default=True,

@@ -1,0 +1,69 @@
+"""Monthly settlement with every merchant: a statement per merchant and month, backed by
+one ledger transaction whose transfers are its lines."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marktplatz.core.ids import PublicCodeField
+from marktplatz.core.immutable import Immutable
+from marktplatz.core.tenancy import CityOwned
+
+
+class SettlementRules(CityOwned):
+    """The town's fees, in basis points (1 % = 100) or minor units, for association members
+    and for other businesses."""
+
+    city = models.OneToOneField(
+        "cities.City", on_delete=models.CASCADE, related_name="settlement_rules"
+    )
+    points_fee_bp_member = models.PositiveIntegerField(
+        _("fee on points issued, members (bp)"), default=300
+    )
+    points_fee_bp_other = models.PositiveIntegerField(
+        _("fee on points issued, others (bp)"), default=500
+    )
+    voucher_commission_bp_member = models.PositiveIntegerField(
+        _("commission on vouchers, members (bp)"), default=200
+    )
+    voucher_commission_bp_other = models.PositiveIntegerField(
+        _("commission on vouchers, others (bp)"), default=400
+    )
+    monthly_fee_member = models.PositiveIntegerField(_("monthly fee, members"), default=0)
+    monthly_fee_other = models.PositiveIntegerField(_("monthly fee, others"), default=1500)
+
+    class Meta:
+        verbose_name = _("settlement rules")
+        verbose_name_plural = _("settlement rules")
+
+
+class Statement(Immutable, CityOwned):
+    """A merchant's month. Closed when written: corrections land in a later month."""
+
+    code = PublicCodeField()
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(_("month"))
+    # None when nothing was to be booked (no activity, no fee).
+    transaction = models.OneToOneField(
+        "ledger.Transaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statement",
+    )
+    # What the merchant is owed (> 0, paid out) or owes (< 0, collected), in minor units.
+    net_minor = models.BigIntegerField(_("balance"))
+    # Activity behind the lines (counts and points), for the reader; amounts are transfers.
+    activity = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "period_start"], name="statement_once_per_month"
+            )
+        ]

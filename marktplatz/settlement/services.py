@@ -1,0 +1,271 @@
+"""The monthly settlement with each merchant, through the settlement accounts of the
+town's currency ledger.
+
+Per merchant and month one ledger transaction holds every line of the statement:
+
+- ``voucher.settled``: vouchers the merchant took, ``merchant-vouchers:<m> → settlement:<m>``
+- ``fee.voucher_commission``: the commission on them, ``settlement:<m> → operator:fees``
+- ``points.redeemed_value``: points customers paid with, ``operator:points-clearing →
+  settlement:<m>``
+- ``points.issued_value``: points the merchant gave out, ``settlement:<m> →
+  operator:points-clearing``, and ``fee.points`` on them, ``settlement:<m> → operator:fees``
+- ``fee.monthly``: ``settlement:<m> → operator:fees``
+
+The balance of ``settlement:<m>`` moves by the statement's net amount: positive, the
+operator pays it out; negative, it is collected. A statement is written once per merchant
+and month (a unique constraint and the transaction's idempotency key): running the
+settlement again changes nothing, and whatever is booked later lands in a later month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from marktplatz.ledger.errors import LedgerError
+from marktplatz.ledger.models import Account, AccountKind, Transfer
+from marktplatz.ledger.services import Leg, account_open, transaction_post
+from marktplatz.loyalty.models import Booking, BookingKind, RewardClaim
+from marktplatz.loyalty.services import redemption_value_minor
+from marktplatz.merchants.models import Merchant
+from marktplatz.settlement.models import SettlementRules, Statement
+from marktplatz.vouchers.models import VoucherRedemption
+from marktplatz.vouchers.services import merchant_voucher_account, money_ledger
+
+LINES = (
+    "voucher.settled",
+    "fee.voucher_commission",
+    "points.redeemed_value",
+    "points.issued_value",
+    "fee.points",
+    "fee.monthly",
+)
+
+
+class SettlementTooEarly(LedgerError):
+    code = "settlement_too_early"
+    status = 409
+    default_message = gettext_lazy("A month can be settled once it is over.")
+
+
+def rules_for(*, city: Any) -> SettlementRules:
+    return SettlementRules.objects.get_or_create(city_id=city.pk)[0]
+
+
+def period_bounds(*, city: Any, month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of ``month`` and of the next, in the town's time zone."""
+    zone = zoneinfo.ZoneInfo(city.time_zone)
+    start = dt.datetime(month.year, month.month, 1, tzinfo=zone)
+    following = dt.datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=zone)
+    return start, following
+
+
+def _account(city: Any, reference: str, kind: str, allow_negative: bool) -> Account:
+    return account_open(
+        ledger=money_ledger(city=city),
+        kind=kind,
+        reference=reference,
+        allow_negative=allow_negative,
+    )
+
+
+def settlement_account(*, merchant: Any) -> Account:
+    return _account(
+        merchant.city, f"settlement:{merchant.code}", AccountKind.SETTLEMENT, allow_negative=True
+    )
+
+
+def _basis_points(amount: int, bp: int) -> int:
+    """``amount`` × ``bp`` / 10,000, rounded half up (cents)."""
+    return (amount * bp + 5000) // 10000
+
+
+def month_activity(*, city: Any, start: dt.datetime, end: dt.datetime) -> dict[int, dict]:
+    """Per merchant: points issued and redeemed (net of refunds and cancellations), voucher
+    payments taken, rewards handed out. Four grouped queries for all merchants."""
+    activity: dict[int, dict] = defaultdict(
+        lambda: {"points_issued": 0, "points_redeemed": 0, "vouchers": 0, "voucher_count": 0,
+                 "rewards": 0, "purchases": 0}
+    )  # fmt: skip
+    bookings = (
+        Booking.objects.filter(city_id=city.pk, created_at__gte=start, created_at__lt=end)
+        .exclude(merchant=None)
+        .values("merchant_id", "kind", "original__kind")
+        .annotate(points=Sum("points"), count=Count("id"))
+    )
+    for row in bookings:
+        figures = activity[row["merchant_id"]]
+        kind, original = row["kind"], row["original__kind"]
+        if kind == BookingKind.EARN:
+            figures["points_issued"] += row["points"]
+            figures["purchases"] += row["count"]
+        elif kind == BookingKind.REDEEM:
+            figures["points_redeemed"] += row["points"]
+        elif kind in (BookingKind.REFUND, BookingKind.CANCEL) and original == BookingKind.EARN:
+            figures["points_issued"] -= row["points"]
+        elif kind == BookingKind.CANCEL and original == BookingKind.REDEEM:
+            figures["points_redeemed"] -= row["points"]
+    vouchers = (
+        VoucherRedemption.objects.filter(city_id=city.pk, created_at__gte=start, created_at__lt=end)
+        .values("merchant_id")
+        .annotate(amount=Sum("amount_minor"), count=Count("id"))
+    )
+    for row in vouchers:
+        activity[row["merchant_id"]]["vouchers"] = row["amount"]
+        activity[row["merchant_id"]]["voucher_count"] = row["count"]
+    rewards = (
+        RewardClaim.objects.filter(city_id=city.pk, fulfilled_at__gte=start, fulfilled_at__lt=end)
+        .exclude(reward__merchant=None)
+        .values(merchant_id=F("reward__merchant_id"))
+        .annotate(count=Count("id"))
+    )
+    for row in rewards:
+        activity[row["merchant_id"]]["rewards"] = row["count"]
+    return activity
+
+
+# A month is settled this long after its end at the earliest: every booking dated in the
+# month has committed by then, so none can slip past its statement.
+GRACE = dt.timedelta(hours=1)
+
+
+def settle_month(
+    *, city: Any, month: dt.date, actor: Any = None, now: dt.datetime | None = None
+) -> list[Statement]:
+    """Write the statements of ``month`` for every approved merchant not yet settled.
+
+    Bookings and voucher payments count in the month they are dated; anything booked
+    later (a refund, a correction) is dated later and lands in a later statement.
+    """
+    month = month.replace(day=1)
+    start, end = period_bounds(city=city, month=month)
+    if (now or timezone.now()) < end + GRACE:
+        raise SettlementTooEarly()
+    rules = rules_for(city=city)
+    activity = month_activity(city=city, start=start, end=end)
+    done = set(Statement.objects.filter(period_start=month).values_list("merchant_id", flat=True))
+    merchants = Merchant.objects.filter(
+        Q(status="approved") | Q(pk__in=list(activity)), city_id=city.pk
+    ).exclude(pk__in=done)
+    fees = _account(city, "operator:fees", AccountKind.OPERATOR, allow_negative=False)
+    clearing = _account(city, "operator:points-clearing", AccountKind.OPERATOR, allow_negative=True)
+    written = []
+    for merchant in merchants.order_by("pk"):
+        figures = activity[merchant.pk]
+        member = merchant.association_member
+        own = settlement_account(merchant=merchant)
+        vouchers = figures["vouchers"]
+        issued = redemption_value_minor(city=city, points=max(0, figures["points_issued"]))
+        amounts = {
+            "voucher.settled": vouchers,
+            "fee.voucher_commission": _basis_points(
+                vouchers,
+                rules.voucher_commission_bp_member if member else rules.voucher_commission_bp_other,
+            ),
+            "points.redeemed_value": redemption_value_minor(
+                city=city, points=max(0, figures["points_redeemed"])
+            ),
+            "points.issued_value": issued,
+            "fee.points": _basis_points(
+                issued, rules.points_fee_bp_member if member else rules.points_fee_bp_other
+            ),
+            "fee.monthly": rules.monthly_fee_member if member else rules.monthly_fee_other,
+        }
+        routes = {
+            "voucher.settled": (merchant_voucher_account(merchant=merchant), own),
+            "fee.voucher_commission": (own, fees),
+            "points.redeemed_value": (clearing, own),
+            "points.issued_value": (own, clearing),
+            "fee.points": (own, fees),
+            "fee.monthly": (own, fees),
+        }
+        legs = [Leg(*routes[line], amounts[line], line) for line in LINES if amounts[line] > 0]
+        with transaction.atomic():
+            txn = None
+            if legs:
+                txn, _created = transaction_post(
+                    ledger=money_ledger(city=city),
+                    legs=legs,
+                    reason_code="settlement",
+                    reason=_("Statement %(month)s for %(merchant)s")
+                    % {"month": f"{month:%m/%Y}", "merchant": merchant.name},
+                    actor=actor,
+                    actor_label="" if actor else "system:settlement",
+                    idempotency_key=f"settlement:{merchant.code}:{month:%Y-%m}",
+                )
+            written.append(
+                Statement.objects.create(
+                    city=city,
+                    merchant=merchant,
+                    period_start=month,
+                    transaction=txn,
+                    net_minor=statement_net(txn, own) if txn else 0,
+                    activity={k: v for k, v in figures.items()},
+                )
+            )
+    return written
+
+
+def statement_net(txn: Any, own: Account) -> int:
+    """The statement's effect on the merchant's settlement account, from its transfers."""
+    sums = Transfer.objects.filter(transaction=txn).aggregate(
+        credit=Sum("amount", filter=Q(credit_account=own)),
+        debit=Sum("amount", filter=Q(debit_account=own)),
+    )
+    return (sums["credit"] or 0) - (sums["debit"] or 0)
+
+
+def statement_lines(statement: Statement) -> list[dict]:
+    """The statement's lines: its transfers, signed from the merchant's point of view."""
+    if statement.transaction_id is None:
+        return []
+    own = settlement_account(merchant=statement.merchant)
+    lines = []
+    for transfer in Transfer.objects.filter(transaction_id=statement.transaction_id).order_by("pk"):
+        sign = 1 if transfer.credit_account_id == own.pk else -1
+        lines.append(
+            {
+                "code": transfer.reason_code,
+                "amount": sign * transfer.amount,
+                "transfer": transfer.code,
+            }
+        )
+    return lines
+
+
+def statement_items(statement: Statement) -> dict[str, Any]:
+    """The drill-down: every booking and voucher payment behind the statement's month."""
+    start, end = period_bounds(city=statement.city, month=statement.period_start)
+    return {
+        "bookings": Booking.objects.filter(
+            merchant=statement.merchant, created_at__gte=start, created_at__lt=end
+        )
+        .select_related("transaction", "card")
+        .order_by("created_at", "pk"),
+        "vouchers": VoucherRedemption.objects.filter(
+            merchant=statement.merchant, created_at__gte=start, created_at__lt=end
+        )
+        .select_related("transaction", "voucher")
+        .order_by("created_at", "pk"),
+    }
+
+
+def statements_verify(*, city: Any) -> list[str]:
+    """Every statement's net amount equals the sum of its transfers (empty list: all do)."""
+    problems = []
+    for statement in Statement.objects.filter(city_id=city.pk).select_related("merchant"):
+        actual = sum(line["amount"] for line in statement_lines(statement))
+        if actual != statement.net_minor:
+            problems.append(
+                f"statement {statement.code} ({statement.merchant.name}, "
+                f"{statement.period_start:%Y-%m}): {statement.net_minor} != transfers {actual}"
+            )
+    return problems

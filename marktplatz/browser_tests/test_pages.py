@@ -22,6 +22,7 @@ def test_the_operator_pages(page, persona, town_a, shop_a, log_in, visit, town_u
     log_in(town_a, operator)
     for path in (
         "operator/vouchers/",
+        "operator/settlement/",
         f"operator/vouchers/{voucher.code}/",
         "operator/card/",
         "operator/card/rules/",
@@ -40,9 +41,27 @@ def test_the_operator_pages(page, persona, town_a, shop_a, log_in, visit, town_u
 
 
 def test_the_merchant_pages(page, persona, town_a, shop_a, log_in, visit, town_url):
+    import datetime as dt
+
+    from marktplatz.settlement.models import Statement
+
     owner = persona("merchant_owner")
+    statement = Statement.objects.create(
+        city=town_a, merchant=shop_a, period_start=dt.date(2026, 1, 1), net_minor=0
+    )
     log_in(town_a, owner)
-    for path in ("pos/", "pos/today/", "vouchers/", "keys/", "rewards/", "staff/", "edit/", ""):
+    for path in (
+        "pos/",
+        "pos/today/",
+        "vouchers/",
+        "statements/",
+        f"statements/{statement.code}/",
+        "keys/",
+        "rewards/",
+        "staff/",
+        "edit/",
+        "",
+    ):
         visit(town_url(town_a, f"merchant/{shop_a.code}/{path}"))
 
 

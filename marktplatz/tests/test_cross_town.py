@@ -46,6 +46,11 @@ def town_b_objects(town_b, shop_b, charlie):
     voucher = voucher_sell(
         product=VoucherProduct.objects.create(city=town_b, name="Gutschein", value_minor=2000)
     )
+    from marktplatz.settlement.models import Statement
+
+    statement = Statement.objects.create(
+        city=town_b, merchant=shop_b, period_start=dt.date(2026, 1, 1), net_minor=0
+    )
     event = MemberEvent.objects.create(
         city=town_b,
         title="Fest",
@@ -65,6 +70,7 @@ def town_b_objects(town_b, shop_b, charlie):
         "token": TOKEN,
         "voucher": voucher.code,
         "voucher_pdf": (voucher.code, "a6"),
+        "statement": (shop_b.code, statement.code),
     }
 
 
@@ -95,6 +101,10 @@ OBJECT_VIEWS = {
     "merchant_vouchers": "merchant",
     "operator_voucher": "voucher",
     "operator_voucher_pdf": "voucher_pdf",
+    "merchant_statements": "merchant",
+    "statement_detail": "statement",
+    "statement_csv": "statement",
+    "statement_pdf": "statement",
 }
 
 

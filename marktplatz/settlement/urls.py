@@ -1,0 +1,23 @@
+from django.urls import path
+
+from marktplatz.settlement import views
+
+urlpatterns = [
+    path("operator/settlement/", views.operator_settlement, name="operator_settlement"),
+    path("merchant/<str:code>/statements/", views.merchant_statements, name="merchant_statements"),
+    path(
+        "merchant/<str:code>/statements/<str:number>/",
+        views.statement_detail,
+        name="statement_detail",
+    ),
+    path(
+        "merchant/<str:code>/statements/<str:number>.csv",
+        views.statement_csv,
+        name="statement_csv",
+    ),
+    path(
+        "merchant/<str:code>/statements/<str:number>.pdf",
+        views.statement_pdf_view,
+        name="statement_pdf",
+    ),
+]

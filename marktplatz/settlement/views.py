@@ -1,0 +1,159 @@
+"""Statements for the merchant (list, lines with the drill-down, CSV, PDF) and the
+operator's settlement page (settle a month that is over, see every statement)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from marktplatz.accounts.models import OPERATOR_KINDS
+from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.merchants.selectors import access_merchant
+from marktplatz.settlement import services
+from marktplatz.settlement.models import Statement
+from marktplatz.settlement.printing import statement_pdf
+
+LINE_LABELS = {
+    "voucher.settled": gettext_lazy("City vouchers taken"),
+    "fee.voucher_commission": gettext_lazy("Commission on vouchers"),
+    "points.redeemed_value": gettext_lazy("Points customers paid with"),
+    "points.issued_value": gettext_lazy("Points given out"),
+    "fee.points": gettext_lazy("Fee on points given out"),
+    "fee.monthly": gettext_lazy("Monthly fee"),
+}
+
+
+class MonthForm(forms.Form):
+    month = forms.DateField(
+        label=gettext_lazy("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+
+
+def _labelled(statement: Statement) -> list[dict]:
+    return [
+        {**line, "label": LINE_LABELS.get(line["code"], line["code"])}
+        for line in services.statement_lines(statement)
+    ]
+
+
+def _statement(request, code: str, number: str) -> Statement:
+    merchant = access_merchant(user=request.user, code=code, manage=True)
+    statement = Statement.objects.filter(merchant=merchant, code=number).first()
+    if statement is None:
+        raise Http404("no such statement")
+    return statement
+
+
+@city_required
+@login_required
+def merchant_statements(request, code):
+    merchant = access_merchant(user=request.user, code=code, manage=True)
+    statements = Statement.objects.filter(merchant=merchant).order_by("-period_start")
+    return render(
+        request,
+        "settlement/merchant_statements.html",
+        {"merchant": merchant, "statements": statements},
+    )
+
+
+@city_required
+@login_required
+def statement_detail(request, code, number):
+    statement = _statement(request, code, number)
+    return render(
+        request,
+        "settlement/statement.html",
+        {
+            "statement": statement,
+            "merchant": statement.merchant,
+            "lines": _labelled(statement),
+            **services.statement_items(statement),
+        },
+    )
+
+
+@city_required
+@login_required
+def statement_csv(request, code, number):
+    statement = _statement(request, code, number)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"statement-{statement.merchant.code}-{statement.period_start:%Y-%m}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(["section", "date", "what", "reference", "amount_minor", "points"])
+    for line in _labelled(statement):
+        writer.writerow(["line", "", line["label"], line["transfer"], line["amount"], ""])
+    items = services.statement_items(statement)
+    for booking in items["bookings"]:
+        writer.writerow(
+            ["booking", booking.created_at.isoformat(), booking.get_kind_display(),
+             booking.transaction.code, booking.purchase_minor, booking.points]
+        )  # fmt: skip
+    for payment in items["vouchers"]:
+        writer.writerow(
+            ["voucher", payment.created_at.isoformat(), _("City voucher"),
+             payment.transaction.code, payment.amount_minor, ""]
+        )  # fmt: skip
+    writer.writerow(["total", "", _("Balance"), "", statement.net_minor, ""])
+    return response
+
+
+@city_required
+@login_required
+def statement_pdf_view(request, code, number):
+    statement = _statement(request, code, number)
+    response = HttpResponse(
+        statement_pdf(statement=statement, lines=_labelled(statement)),
+        content_type="application/pdf",
+    )
+    name = f"statement-{statement.merchant.code}-{statement.period_start:%Y-%m}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_settlement(request):
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    form = MonthForm(request.POST or None, initial={"month": last_month})
+    if request.method == "POST" and form.is_valid():
+        month = form.cleaned_data["month"]
+        try:
+            written = services.settle_month(city=request.city, month=month, actor=request.user)
+        except services.SettlementTooEarly as error:
+            form.add_error("month", str(error.message))
+        else:
+            messages.success(
+                request,
+                _("%(count)s statement(s) written for %(month)s.")
+                % {"count": len(written), "month": f"{month:%m/%Y}"},
+            )
+            return redirect(f"{request.path}?month={month:%Y-%m}")
+    shown = MonthForm(request.GET) if "month" in request.GET else None
+    month = shown.cleaned_data["month"] if shown is not None and shown.is_valid() else last_month
+    statements = (
+        Statement.objects.filter(period_start=month)
+        .select_related("merchant")
+        .order_by("merchant__name")
+    )
+    return render(
+        request,
+        "settlement/operator.html",
+        {
+            "form": form,
+            "month": month,
+            "statements": statements,
+            "payout": sum(s.net_minor for s in statements if s.net_minor > 0),
+            "collect": -sum(s.net_minor for s in statements if s.net_minor < 0),
+        },
+    )

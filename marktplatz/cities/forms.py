@@ -1,9 +1,12 @@
 from django import forms
 
 from marktplatz.cities.models import City, Department
+from marktplatz.core.banking import BankDetailsFormMixin
 
 
-class CitySettingsForm(forms.ModelForm):
+class CitySettingsForm(BankDetailsFormMixin, forms.ModelForm):
+    iban_field, bic_field = "bank_iban", "bank_bic"
+
     class Meta:
         model = City
         fields = [
@@ -13,6 +16,10 @@ class CitySettingsForm(forms.ModelForm):
             "logo",
             "primary_color",
             "accent_color",
+            "bank_account_holder",
+            "bank_iban",
+            "bank_bic",
+            "sepa_creditor_id",
         ]
         widgets = {
             "primary_color": forms.TextInput(attrs={"type": "color"}),

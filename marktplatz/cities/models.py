@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marktplatz.core.banking import validate_bic, validate_creditor_id, validate_iban
 from marktplatz.core.colors import contrast_ratio
 from marktplatz.core.ids import PublicCodeField
 from marktplatz.core.tenancy import CityOwned
@@ -108,6 +109,17 @@ class City(models.Model):
         _("accent colour"), max_length=7, default="#b3261e", validators=[HEX_COLOR]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The operator's bank account: payouts to businesses leave it, collections reach it.
+    bank_account_holder = models.CharField(_("account holder"), max_length=70, blank=True)
+    bank_iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bank_bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    sepa_creditor_id = models.CharField(
+        _("SEPA creditor identifier"),
+        max_length=35,
+        blank=True,
+        validators=[validate_creditor_id],
+        help_text=_("Needed to collect from businesses by direct debit."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marktplatz.core.banking import BankDetailsFormMixin
 from marktplatz.merchants.hours import WEEKDAY_NAMES, WEEKDAYS, format_day, parse_day
 from marktplatz.merchants.models import Employer, Merchant
 
 HOURS_HELP = _("For example 09:00-12:30, 14:00-18:30. Leave empty when closed.")
 
 
-class MerchantForm(forms.ModelForm):
+class MerchantForm(BankDetailsFormMixin, forms.ModelForm):
     """The business profile, with one text field per weekday for the opening hours."""
 
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
@@ -30,6 +31,9 @@ class MerchantForm(forms.ModelForm):
             "website",
             "logo",
             "accepting",
+            "account_holder",
+            "iban",
+            "bic",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from marktplatz.core.banking import validate_bic, validate_iban
 from marktplatz.core.ids import PublicCodeField
 from marktplatz.core.tenancy import CityOwned
 from marktplatz.merchants.hours import validate_hours
@@ -77,6 +78,10 @@ class Merchant(CityOwned):
     )
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     is_active = models.BooleanField(_("active"), default=False)
+    # Where the town pays the business (and collects from it, by its SEPA mandate).
+    account_holder = models.CharField(_("account holder"), max_length=70, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
     # Members of the town's merchant association pay the member rates of settlement fees.
     association_member = models.BooleanField(_("member of the merchant association"), default=False)
     accepting = models.BooleanField(

@@ -4,6 +4,11 @@ from marktplatz.settlement import views
 
 urlpatterns = [
     path("operator/settlement/", views.operator_settlement, name="operator_settlement"),
+    path(
+        "operator/settlement/<str:month>/<str:kind>.xml",
+        views.operator_payment_file,
+        name="operator_payment_file",
+    ),
     path("merchant/<str:code>/statements/", views.merchant_statements, name="merchant_statements"),
     path(
         "merchant/<str:code>/statements/<str:number>/",

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.merchants.selectors import access_merchant
-from marktplatz.settlement import services
+from marktplatz.settlement import payments, services
 from marktplatz.settlement.models import Statement
 from marktplatz.settlement.printing import statement_pdf
 
@@ -154,6 +155,31 @@ def operator_settlement(request):
             "month": month,
             "statements": statements,
             "payout": sum(s.net_minor for s in statements if s.net_minor > 0),
+            "without_iban": [s.merchant for s in statements if s.net_minor and not s.merchant.iban],
             "collect": -sum(s.net_minor for s in statements if s.net_minor < 0),
         },
     )
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_payment_file(request, month, kind):
+    try:
+        first = dt.datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise Http404("no such month") from None
+    make = {"payouts": payments.payout_file, "collections": payments.collection_file}.get(kind)
+    if make is None:
+        raise Http404("no such file")
+    try:
+        made = make(city=request.city, month=first)
+    except payments.PaymentFileError as error:
+        messages.error(request, str(error.message))
+        return redirect(f"{reverse('operator_settlement')}?month={month}")
+    if not made.count:
+        messages.info(request, _("There is nothing to pay or collect in this file."))
+        return redirect(f"{reverse('operator_settlement')}?month={month}")
+    response = HttpResponse(made.xml, content_type="application/xml")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{kind}-{request.city.slug}-{month}.xml"'
+    )
+    return response

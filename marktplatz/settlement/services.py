@@ -38,7 +38,7 @@ from marktplatz.loyalty.services import redemption_value_minor
 from marktplatz.merchants.models import Merchant
 from marktplatz.settlement.models import SettlementRules, Statement
 from marktplatz.vouchers.models import VoucherRedemption
-from marktplatz.vouchers.services import merchant_voucher_account, money_ledger
+from marktplatz.vouchers.services import merchant_voucher_account, money_ledger, voucher_figures
 
 LINES = (
     "voucher.settled",
@@ -268,4 +268,27 @@ def statements_verify(*, city: Any) -> list[str]:
                 f"statement {statement.code} ({statement.merchant.name}, "
                 f"{statement.period_start:%Y-%m}): {statement.net_minor} != transfers {actual}"
             )
+    return problems
+
+
+def money_check(*, city: Any) -> list[str]:
+    """What the daily reconciliation reports (empty list: all well).
+
+    Voucher liability is what holders can still spend plus what businesses are owed for
+    vouchers they took (not yet settled, or settled and not yet paid out); the money held
+    for it is what vouchers were sold for, less the rest of expired vouchers the operator
+    has kept. Liability above money held means money is missing.
+    """
+    figures = voucher_figures(city=city)
+    settled = (
+        Transfer.objects.filter(
+            ledger=money_ledger(city=city), reason_code="voucher.settled"
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    liability = figures["outstanding"] + figures["owed_to_merchants"] + settled
+    held = figures["taken_in"] - figures["breakage"]
+    problems = statements_verify(city=city)
+    if liability > held:
+        problems.append(f"voucher liability {liability} exceeds money held {held}")
     return problems

@@ -32,13 +32,13 @@ from django.utils.translation import gettext_lazy
 
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.ledger.models import Account, AccountKind, Transfer
-from marktplatz.ledger.services import Leg, account_open, transaction_post
+from marktplatz.ledger.services import Leg, Posting, account_open, accounts_open, postings_import
 from marktplatz.loyalty.models import Booking, BookingKind, RewardClaim
 from marktplatz.loyalty.services import redemption_value_minor
 from marktplatz.merchants.models import Merchant
 from marktplatz.settlement.models import SettlementRules, Statement
 from marktplatz.vouchers.models import VoucherRedemption
-from marktplatz.vouchers.services import merchant_voucher_account, money_ledger, voucher_figures
+from marktplatz.vouchers.services import money_ledger, voucher_figures
 
 LINES = (
     "voucher.settled",
@@ -90,29 +90,33 @@ def _basis_points(amount: int, bp: int) -> int:
 
 def month_activity(*, city: Any, start: dt.datetime, end: dt.datetime) -> dict[int, dict]:
     """Per merchant: points issued and redeemed (net of refunds and cancellations), voucher
-    payments taken, rewards handed out. Four grouped queries for all merchants."""
+    payments taken, rewards handed out. A few grouped queries for all merchants."""
     activity: dict[int, dict] = defaultdict(
         lambda: {"points_issued": 0, "points_redeemed": 0, "vouchers": 0, "voucher_count": 0,
                  "rewards": 0, "purchases": 0}
     )  # fmt: skip
-    bookings = (
-        Booking.objects.filter(city_id=city.pk, created_at__gte=start, created_at__lt=end)
-        .exclude(merchant=None)
-        .values("merchant_id", "kind", "original__kind")
-        .annotate(points=Sum("points"), count=Count("id"))
+    month = Booking.objects.filter(
+        city_id=city.pk, created_at__gte=start, created_at__lt=end, merchant__isnull=False
     )
-    for row in bookings:
+    for row in (
+        month.filter(kind__in=[BookingKind.EARN, BookingKind.REDEEM])
+        .values("merchant_id", "kind")
+        .annotate(points=Sum("points"), count=Count("id"))
+    ):
         figures = activity[row["merchant_id"]]
-        kind, original = row["kind"], row["original__kind"]
-        if kind == BookingKind.EARN:
+        if row["kind"] == BookingKind.EARN:
             figures["points_issued"] += row["points"]
             figures["purchases"] += row["count"]
-        elif kind == BookingKind.REDEEM:
+        else:
             figures["points_redeemed"] += row["points"]
-        elif kind in (BookingKind.REFUND, BookingKind.CANCEL) and original == BookingKind.EARN:
-            figures["points_issued"] -= row["points"]
-        elif kind == BookingKind.CANCEL and original == BookingKind.REDEEM:
-            figures["points_redeemed"] -= row["points"]
+    # Corrections are few: only they are joined to the booking they correct.
+    for row in (
+        month.filter(kind__in=[BookingKind.REFUND, BookingKind.CANCEL])
+        .values("merchant_id", "original__kind")
+        .annotate(points=Sum("points"))
+    ):
+        key = "points_issued" if row["original__kind"] == BookingKind.EARN else "points_redeemed"
+        activity[row["merchant_id"]][key] -= row["points"]
     vouchers = (
         VoucherRedemption.objects.filter(city_id=city.pk, created_at__gte=start, created_at__lt=end)
         .values("merchant_id")
@@ -137,13 +141,35 @@ def month_activity(*, city: Any, start: dt.datetime, end: dt.datetime) -> dict[i
 GRACE = dt.timedelta(hours=1)
 
 
+def _amounts(rules: SettlementRules, city: Any, merchant: Any, figures: dict) -> dict[str, int]:
+    member = merchant.association_member
+    vouchers = figures["vouchers"]
+    issued = redemption_value_minor(city=city, points=max(0, figures["points_issued"]))
+    return {
+        "voucher.settled": vouchers,
+        "fee.voucher_commission": _basis_points(
+            vouchers,
+            rules.voucher_commission_bp_member if member else rules.voucher_commission_bp_other,
+        ),
+        "points.redeemed_value": redemption_value_minor(
+            city=city, points=max(0, figures["points_redeemed"])
+        ),
+        "points.issued_value": issued,
+        "fee.points": _basis_points(
+            issued, rules.points_fee_bp_member if member else rules.points_fee_bp_other
+        ),
+        "fee.monthly": rules.monthly_fee_member if member else rules.monthly_fee_other,
+    }
+
+
 def settle_month(
     *, city: Any, month: dt.date, actor: Any = None, now: dt.datetime | None = None
 ) -> list[Statement]:
     """Write the statements of ``month`` for every approved merchant not yet settled.
 
     Bookings and voucher payments count in the month they are dated; anything booked
-    later (a refund, a correction) is dated later and lands in a later statement.
+    later (a refund, a correction) is dated later and lands in a later statement. All
+    statements of a run are posted together (``postings_import``): all or none.
     """
     month = month.replace(day=1)
     start, end = period_bounds(city=city, month=month)
@@ -152,35 +178,35 @@ def settle_month(
     rules = rules_for(city=city)
     activity = month_activity(city=city, start=start, end=end)
     done = set(Statement.objects.filter(period_start=month).values_list("merchant_id", flat=True))
-    merchants = Merchant.objects.filter(
-        Q(status="approved") | Q(pk__in=list(activity)), city_id=city.pk
-    ).exclude(pk__in=done)
+    merchants = list(
+        Merchant.objects.filter(Q(status="approved") | Q(pk__in=list(activity)), city_id=city.pk)
+        .exclude(pk__in=done)
+        .order_by("pk")
+    )
+    ledger = money_ledger(city=city)
+    own_of = accounts_open(
+        ledger=ledger,
+        kind=AccountKind.SETTLEMENT,
+        references={f"settlement:{m.code}": m.name for m in merchants},
+        allow_negative=True,
+    )
+    payee_of = accounts_open(
+        ledger=ledger,
+        kind=AccountKind.MERCHANT,
+        references={f"merchant-vouchers:{m.code}": m.name for m in merchants},
+    )
     fees = _account(city, "operator:fees", AccountKind.OPERATOR, allow_negative=False)
     clearing = _account(city, "operator:points-clearing", AccountKind.OPERATOR, allow_negative=True)
-    written = []
-    for merchant in merchants.order_by("pk"):
-        figures = activity[merchant.pk]
-        member = merchant.association_member
-        own = settlement_account(merchant=merchant)
-        vouchers = figures["vouchers"]
-        issued = redemption_value_minor(city=city, points=max(0, figures["points_issued"]))
-        amounts = {
-            "voucher.settled": vouchers,
-            "fee.voucher_commission": _basis_points(
-                vouchers,
-                rules.voucher_commission_bp_member if member else rules.voucher_commission_bp_other,
-            ),
-            "points.redeemed_value": redemption_value_minor(
-                city=city, points=max(0, figures["points_redeemed"])
-            ),
-            "points.issued_value": issued,
-            "fee.points": _basis_points(
-                issued, rules.points_fee_bp_member if member else rules.points_fee_bp_other
-            ),
-            "fee.monthly": rules.monthly_fee_member if member else rules.monthly_fee_other,
-        }
+    label = (
+        f"user:{actor.email}" if getattr(actor, "is_authenticated", False) else "system:settlement"
+    )
+    postings: list[Posting] = []
+    statements: list[tuple[Statement, int | None]] = []
+    for merchant in merchants:
+        own = own_of[f"settlement:{merchant.code}"]
+        amounts = _amounts(rules, city, merchant, activity[merchant.pk])
         routes = {
-            "voucher.settled": (merchant_voucher_account(merchant=merchant), own),
+            "voucher.settled": (payee_of[f"merchant-vouchers:{merchant.code}"], own),
             "fee.voucher_commission": (own, fees),
             "points.redeemed_value": (clearing, own),
             "points.issued_value": (own, clearing),
@@ -188,39 +214,31 @@ def settle_month(
             "fee.monthly": (own, fees),
         }
         legs = [Leg(*routes[line], amounts[line], line) for line in LINES if amounts[line] > 0]
-        with transaction.atomic():
-            txn = None
-            if legs:
-                txn, _created = transaction_post(
-                    ledger=money_ledger(city=city),
-                    legs=legs,
-                    reason_code="settlement",
-                    reason=_("Statement %(month)s for %(merchant)s")
+        statement = Statement(
+            city=city,
+            merchant=merchant,
+            period_start=month,
+            net_minor=sum(leg.amount if leg.credit is own else -leg.amount for leg in legs),
+            activity=dict(activity[merchant.pk]),
+        )
+        if legs:
+            postings.append(
+                Posting(
+                    legs,
+                    "settlement",
+                    _("Statement %(month)s for %(merchant)s")
                     % {"month": f"{month:%m/%Y}", "merchant": merchant.name},
-                    actor=actor,
-                    actor_label="" if actor else "system:settlement",
+                    actor_label=label,
                     idempotency_key=f"settlement:{merchant.code}:{month:%Y-%m}",
                 )
-            written.append(
-                Statement.objects.create(
-                    city=city,
-                    merchant=merchant,
-                    period_start=month,
-                    transaction=txn,
-                    net_minor=statement_net(txn, own) if txn else 0,
-                    activity={k: v for k, v in figures.items()},
-                )
             )
-    return written
-
-
-def statement_net(txn: Any, own: Account) -> int:
-    """The statement's effect on the merchant's settlement account, from its transfers."""
-    sums = Transfer.objects.filter(transaction=txn).aggregate(
-        credit=Sum("amount", filter=Q(credit_account=own)),
-        debit=Sum("amount", filter=Q(debit_account=own)),
-    )
-    return (sums["credit"] or 0) - (sums["debit"] or 0)
+        statements.append((statement, len(postings) - 1 if legs else None))
+    with transaction.atomic():
+        txns = postings_import(ledger=ledger, postings=postings) if postings else []
+        for statement, index in statements:
+            statement.transaction = txns[index] if index is not None else None
+        Statement.objects.bulk_create([statement for statement, _index in statements])
+    return [statement for statement, _index in statements]
 
 
 def statement_lines(statement: Statement) -> list[dict]:

@@ -22,6 +22,7 @@ from django.db.models import BigIntegerField, Case, F, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marktplatz.core.ids import new_code
 from marktplatz.core.memo import remember
 from marktplatz.ledger.errors import (
     AlreadyResolved,
@@ -252,24 +253,34 @@ def _header(reason_code: str, reason: str, actor: Any, actor_label: str, externa
     }
 
 
-# Past this many accounts one CASE per column grows slow to build and to run: then one
-# parametrised UPDATE per account, sent together (executemany).
+# Past this many accounts one CASE per column grows slow to build and to run: then an
+# UPDATE … FROM (VALUES …) per batch of accounts.
 CASE_UPDATE_LIMIT = 16
+# Rows per statement of the batched writes (imports, big postings).
+BATCH = 500
 
 
 def _update_accounts(effect: dict[int, dict[str, int]]) -> None:
     """All account changes of a posting: one UPDATE statement, or one batch for many."""
     if len(effect) > CASE_UPDATE_LIMIT:
+        changes = sorted(
+            (pk, c["balance"], c["pending_debits"], c["pending_credits"])
+            for pk, c in effect.items()
+        )
         table = Account._meta.db_table
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET balance = balance + %s, pending_debits = pending_debits"  # noqa: S608
-                " + %s, pending_credits = pending_credits + %s WHERE id = %s",
-                [
-                    (c["balance"], c["pending_debits"], c["pending_credits"], pk)
-                    for pk, c in sorted(effect.items())
-                ],
-            )
+            for first in range(0, len(changes), BATCH):
+                chunk = changes[first : first + BATCH]
+                # VALUES columns are column1… on PostgreSQL and SQLite alike.
+                cursor.execute(
+                    f"UPDATE {table} SET balance = {table}.balance + v.b,"  # noqa: S608
+                    f" pending_debits = {table}.pending_debits + v.pd,"
+                    f" pending_credits = {table}.pending_credits + v.pc"
+                    " FROM (SELECT column1 AS id, column2 AS b, column3 AS pd, column4 AS pc"
+                    " FROM (VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(chunk)) + ") AS x) AS v"
+                    f" WHERE {table}.id = v.id",
+                    [value for change in chunk for value in change],
+                )
         return
     values = {}
     for field in ("balance", "pending_debits", "pending_credits"):
@@ -526,14 +537,44 @@ class Posting:
     idempotency_key: str | None = None
 
 
+def _new_ids(model: Any, count: int) -> list[int]:
+    """``count`` primary keys for rows written with explicit ids (inside the transaction:
+    on SQLite it holds the write lock, so nobody else takes the same)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608
+        first = cursor.fetchone()[0] + 1
+        return list(range(first, first + count))
+
+
+def _insert(model: Any, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Multi-row INSERTs of ``BATCH`` rows each: for imports, no model instances."""
+    names = ", ".join(columns)
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), BATCH):
+            chunk = rows[first : first + BATCH]
+            cursor.execute(
+                f"INSERT INTO {model._meta.db_table} ({names}) VALUES "  # noqa: S608
+                + ", ".join([row] * len(chunk)),
+                [value for values in chunk for value in values],
+            )
+
+
 def postings_import(*, ledger: Ledger, postings: Sequence[Posting]) -> list[Transaction]:
-    """Write many postings at once (data imports, the demo's year of history).
+    """Write many postings at once (data imports, the demo's history, the settlement).
 
     The same rules as ``transaction_post``, applied in order: positive integer amounts,
     accounts of this ledger, no account that may not go negative ever below zero. All are
-    written or none; every account is updated once at the end.
+    written or none; every account is updated once at the end. Rows are written with
+    plain batched INSERTs: an import of thousands of postings builds no model objects.
     """
-    rows_of: list[list[Transfer]] = []
     for posting in postings:
         if not posting.legs or not posting.reason_code:
             raise InvalidTransfer(_("A booking needs a transfer and a reason code."))
@@ -543,18 +584,6 @@ def postings_import(*, ledger: Ledger, postings: Sequence[Posting]) -> list[Tran
                 ledger.pk
             }:
                 raise InvalidTransfer(_("Both accounts must differ and belong to the ledger."))
-        rows_of.append(
-            [
-                Transfer(
-                    kind=TransferKind.POSTED,
-                    debit_account=leg.debit,
-                    credit_account=leg.credit,
-                    amount=leg.amount,
-                    reason_code=leg.reason_code or posting.reason_code,
-                )
-                for leg in posting.legs
-            ]
-        )
     with transaction.atomic():
         accounts = _lock(
             [leg.debit for p in postings for leg in p.legs]
@@ -564,43 +593,58 @@ def postings_import(*, ledger: Ledger, postings: Sequence[Posting]) -> list[Tran
         effect: dict[int, dict[str, int]] = defaultdict(
             lambda: {"balance": 0, "pending_debits": 0, "pending_credits": 0}
         )
-        for index, rows in enumerate(rows_of):
-            for row in rows:
-                _effect_of(row, effect)
-                running[row.debit_account.pk] -= row.amount
-                running[row.credit_account.pk] += row.amount
-            for row in rows:
-                account = accounts[row.debit_account.pk]
+        for index, posting in enumerate(postings):
+            for leg in posting.legs:
+                effect[leg.debit.pk]["balance"] -= leg.amount
+                effect[leg.credit.pk]["balance"] += leg.amount
+                running[leg.debit.pk] -= leg.amount
+                running[leg.credit.pk] += leg.amount
+            for leg in posting.legs:
+                account = accounts[leg.debit.pk]
                 if not account.allow_negative and running[account.pk] < 0:
                     raise InsufficientFunds(
                         _("Posting %(n)s would overdraw an account.") % {"n": index + 1},
                         account=account.code,
                     )
         now = timezone.now()
-        txns = Transaction.objects.bulk_create(
+        txns = [
+            Transaction(
+                id=pk,
+                code=new_code(),
+                city_id=ledger.city_id,
+                ledger_id=ledger.pk,
+                idempotency_key=p.idempotency_key,
+                fingerprint=_fingerprint(import_=p.idempotency_key or ""),
+                reason_code=p.reason_code,
+                reason=p.reason[:200],
+                actor_label=p.actor_label[:120],
+                created_at=p.created_at or now,
+            )
+            for pk, p in zip(_new_ids(Transaction, len(postings)), postings, strict=True)
+        ]
+        _insert(
+            Transaction,
+            ("id", "code", "city_id", "ledger_id", "idempotency_key", "fingerprint",
+             "reason_code", "reason", "external_ref", "actor_id", "actor_label", "created_at"),
             [
-                Transaction(
-                    city_id=ledger.city_id,
-                    ledger=ledger,
-                    idempotency_key=p.idempotency_key,
-                    fingerprint=_fingerprint(import_=p.idempotency_key or ""),
-                    reason_code=p.reason_code,
-                    reason=p.reason[:200],
-                    actor_label=p.actor_label[:120],
-                    created_at=p.created_at or now,
-                )
-                for p in postings
+                (t.id, t.code, t.city_id, t.ledger_id, t.idempotency_key, t.fingerprint,
+                 t.reason_code, t.reason, "", None, t.actor_label, t.created_at)
+                for t in txns
             ],
-            batch_size=500,
-        )
-        transfers = []
-        for txn, rows, posting in zip(txns, rows_of, postings, strict=True):
-            for row in rows:
-                row.transaction = txn
-                row.city_id = ledger.city_id
-                row.ledger = ledger
-                row.created_at = posting.created_at or now
-                transfers.append(row)
-        Transfer.objects.bulk_create(transfers, batch_size=500)
+        )  # fmt: skip
+        legs = [(txn, leg) for txn, p in zip(txns, postings, strict=True) for leg in p.legs]
+        _insert(
+            Transfer,
+            ("id", "code", "city_id", "transaction_id", "ledger_id", "kind", "debit_account_id",
+             "credit_account_id", "amount", "reason_code", "created_at"),
+            [
+                (pk, new_code(), ledger.city_id, txn.id, ledger.pk, TransferKind.POSTED,
+                 leg.debit.pk, leg.credit.pk, leg.amount, leg.reason_code or txn.reason_code,
+                 txn.created_at)
+                for pk, (txn, leg) in zip(_new_ids(Transfer, len(legs)), legs, strict=True)
+            ],
+        )  # fmt: skip
         _update_accounts(effect)
+    for txn in txns:
+        txn._state.adding = False
     return txns

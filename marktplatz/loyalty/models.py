@@ -246,6 +246,12 @@ class Booking(Immutable, CityOwned):
         indexes = [
             models.Index(fields=["merchant", "created_at"], name="booking_merchant_time"),
             models.Index(fields=["member", "created_at"], name="booking_member_time"),
+            # Refunds and cancellations are few; the settlement looks them up by month.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind__in=["refund", "cancel"]),
+                name="booking_corrections_time",
+            ),
         ]
         constraints = [
             models.CheckConstraint(name="booking_points_not_negative", condition=Q(points__gte=0)),

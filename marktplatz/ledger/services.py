@@ -253,34 +253,24 @@ def _header(reason_code: str, reason: str, actor: Any, actor_label: str, externa
     }
 
 
-# Past this many accounts one CASE per column grows slow to build and to run: then an
-# UPDATE … FROM (VALUES …) per batch of accounts.
+# Past this many accounts one CASE per column grows slow to build and to run: then one
+# parametrised UPDATE per account, sent together (executemany).
 CASE_UPDATE_LIMIT = 16
-# Rows per statement of the batched writes (imports, big postings).
-BATCH = 500
 
 
 def _update_accounts(effect: dict[int, dict[str, int]]) -> None:
     """All account changes of a posting: one UPDATE statement, or one batch for many."""
     if len(effect) > CASE_UPDATE_LIMIT:
-        changes = sorted(
-            (pk, c["balance"], c["pending_debits"], c["pending_credits"])
-            for pk, c in effect.items()
-        )
         table = Account._meta.db_table
         with connection.cursor() as cursor:
-            for first in range(0, len(changes), BATCH):
-                chunk = changes[first : first + BATCH]
-                # VALUES columns are column1… on PostgreSQL and SQLite alike.
-                cursor.execute(
-                    f"UPDATE {table} SET balance = {table}.balance + v.b,"  # noqa: S608
-                    f" pending_debits = {table}.pending_debits + v.pd,"
-                    f" pending_credits = {table}.pending_credits + v.pc"
-                    " FROM (SELECT column1 AS id, column2 AS b, column3 AS pd, column4 AS pc"
-                    " FROM (VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(chunk)) + ") AS x) AS v"
-                    f" WHERE {table}.id = v.id",
-                    [value for change in chunk for value in change],
-                )
+            cursor.executemany(
+                f"UPDATE {table} SET balance = balance + %s, pending_debits = pending_debits"  # noqa: S608
+                " + %s, pending_credits = pending_credits + %s WHERE id = %s",
+                [
+                    (c["balance"], c["pending_debits"], c["pending_credits"], pk)
+                    for pk, c in sorted(effect.items())
+                ],
+            )
         return
     values = {}
     for field in ("balance", "pending_debits", "pending_credits"):
@@ -554,17 +544,15 @@ def _new_ids(model: Any, count: int) -> list[int]:
 
 
 def _insert(model: Any, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Multi-row INSERTs of ``BATCH`` rows each: for imports, no model instances."""
+    """One INSERT per row, sent together (executemany, pipelined on PostgreSQL): for
+    imports, no model instances."""
     names = ", ".join(columns)
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
-        for first in range(0, len(rows), BATCH):
-            chunk = rows[first : first + BATCH]
-            cursor.execute(
-                f"INSERT INTO {model._meta.db_table} ({names}) VALUES "  # noqa: S608
-                + ", ".join([row] * len(chunk)),
-                [value for values in chunk for value in values],
-            )
+        cursor.executemany(
+            f"INSERT INTO {model._meta.db_table} ({names}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
 
 
 def postings_import(*, ledger: Ledger, postings: Sequence[Posting]) -> list[Transaction]:

@@ -5,6 +5,7 @@ from marktplatz.cities.models import City
 from marktplatz.core.tenancy import scopes_disabled
 from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.merchants.models import Merchant
+from marktplatz.settlement.models import Statement
 from marktplatz.vouchers.models import Voucher, VoucherRedemption
 
 
@@ -16,6 +17,7 @@ def _counts():
         Role.objects.count(),
         Voucher.objects.count(),
         VoucherRedemption.objects.count(),
+        Statement.objects.count(),
     )
 
 
@@ -47,6 +49,14 @@ def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(db, capsy
             assert Voucher.objects.filter(city__slug=slug).count() == 240
             assert VoucherRedemption.objects.filter(city__slug=slug).count() > 100
         assert ledger_verify() == []
+        # A year of monthly statements, each equal to its transfers.
+        from marktplatz.settlement.services import statements_verify
+
+        for city in City.objects.all():
+            assert (
+                Statement.objects.filter(city=city).values("period_start").distinct().count() == 12
+            )
+            assert statements_verify(city=city) == []
     assert "voucher (till)" in output
 
 

@@ -1,0 +1,36 @@
+"""Demo data of the settlement: bank details for the town and its businesses, and every
+month of the demo year settled, so that statements and payment files can be opened."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from schwifty import IBAN
+
+from marktplatz.merchants.models import Merchant
+from marktplatz.settlement.services import settle_month
+
+BANKS = {"DE": ("37040044", "COBADEFFXXX", 10), "CH": ("00762", "UBSWCHZH80A", 12)}
+
+
+def seed(*, city, town, rng, out, **_options) -> None:
+    bank, bic, digits = BANKS[city.country]
+    if not city.bank_iban:
+        city.bank_account_holder = f"Stadtmarketing {city.name}"
+        city.bank_iban = IBAN.generate(
+            city.country, bank_code=bank, account_code="1" * digits
+        ).compact
+        city.bank_bic = bic
+        city.sepa_creditor_id = "DE98ZZZ09999999999" if city.country == "DE" else ""
+        city.save()
+    for merchant in Merchant.objects.filter(iban="").order_by("pk"):
+        number = str(rng.randrange(10 ** (digits - 1), 10**digits))
+        merchant.iban = IBAN.generate(city.country, bank_code=bank, account_code=number).compact
+        merchant.account_holder = merchant.name
+        merchant.association_member = rng.random() < 0.5
+        merchant.save(update_fields=["iban", "account_holder", "association_member"])
+    month = timezone.localdate().replace(day=1)
+    for _back in range(12):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+        settle_month(city=city, month=month)

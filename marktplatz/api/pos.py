@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from pydantic import StrictInt
 
+from marktplatz.api.checkout import checkout_pay
 from marktplatz.api.services import terminal_key_check
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.ledger.models import Account
@@ -394,6 +395,57 @@ def voucher_redeem(request, payload: VoucherRedeemIn, response: HttpResponse):
         "balance": vouchers.balance_of(redemption.voucher),
         "currency": request.city.currency,
         "created_at": redemption.created_at,
+    }
+
+
+class CheckoutIn(Schema):
+    card: str | None = Field(default=None, max_length=64, description="card paying with points")
+    points: StrictInt = Field(default=0, description="points to pay with")
+    voucher: str | None = Field(default=None, max_length=64, description="voucher code")
+    voucher_amount: StrictInt = Field(default=0, description="minor units paid by the voucher")
+
+
+class CheckoutOut(Schema):
+    points_booking: str | None
+    points_value: int = Field(description="what the points paid, in minor units")
+    voucher_payment: str | None
+    voucher_amount: int
+    voucher_balance: int | None = Field(description="what is left on the voucher")
+    currency: str
+
+
+@api.post(
+    "/checkout",
+    response={201: CheckoutOut, **ERRORS},
+    summary="Pay with points and a voucher together",
+    description="Both parts are booked together or not at all (e.g. a voucher without "
+    "enough balance leaves the points untouched).",
+    openapi_extra=IDEMPOTENT,
+)
+def checkout(request, payload: CheckoutIn, response: HttpResponse):
+    key = _idempotency_key(request)
+    paid = checkout_pay(
+        city=request.city,
+        merchant=request.auth.merchant,
+        idempotency_key=key,
+        card=payload.card,
+        points=payload.points,
+        voucher_code=payload.voucher,
+        voucher_amount=payload.voucher_amount,
+        actor_label=request.auth.label,
+    )
+    if not paid.created:
+        response["Idempotent-Replayed"] = "true"
+    booking, payment = paid.points, paid.voucher
+    return 201, {
+        "points_booking": booking.code if booking else None,
+        "points_value": loyalty.redemption_value_minor(city=request.city, points=booking.points)
+        if booking
+        else 0,
+        "voucher_payment": payment.code if payment else None,
+        "voucher_amount": payment.amount_minor if payment else 0,
+        "voucher_balance": vouchers.balance_of(payment.voucher) if payment else None,
+        "currency": request.city.currency,
     }
 
 

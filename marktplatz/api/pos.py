@@ -8,6 +8,7 @@ body is a 409. Amounts are integers in minor units (cents, Rappen); points are i
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 
 from django.http import HttpRequest, HttpResponse
@@ -128,7 +129,12 @@ def _idempotency_key(request: HttpRequest) -> str:
         raise HttpError(
             400, _("Send an Idempotency-Key header of 8 to 200 visible ASCII characters.")
         )
-    return f"terminal:{request.auth.pk}:{key}"
+    scoped = f"terminal:{request.auth.pk}:{key}"
+    # The ledger keeps keys of up to 200 characters, and a checkout adds a suffix per
+    # part: a long key is kept as its hash (the same key, the same hash).
+    if len(scoped) > 120:
+        scoped = f"terminal:{request.auth.pk}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    return scoped
 
 
 def _answer(request, response: HttpResponse, booking: Booking, created: bool):

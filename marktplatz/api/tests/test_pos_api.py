@@ -179,3 +179,14 @@ def test_it_hands_out_a_reward_once(pos, card, town_a, shop_a):
     key = TerminalKey.objects.get()
     assert event.actor is None
     assert event.data["by"] == f"api-key:{key.prefix} (Kasse 1)"
+
+
+def test_the_longest_idempotency_key_works_and_replays(pos, card):
+    body = {"card": card.number, "amount": 1000, "currency": "EUR"}
+    key = "k" * 200
+    first = pos.post("/earn", body, key=key)
+    assert first.status_code == 201
+    again = pos.post("/earn", body, key=key)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert pos.post("/earn", body, key="k" * 201).status_code == 400
+    assert Transfer.objects.filter(reason_code="earn").count() == 1

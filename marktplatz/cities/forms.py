@@ -20,6 +20,9 @@ class CitySettingsForm(BankDetailsFormMixin, forms.ModelForm):
             "bank_iban",
             "bank_bic",
             "sepa_creditor_id",
+            "postal_street",
+            "postal_code",
+            "postal_town",
         ]
         widgets = {
             "primary_color": forms.TextInput(attrs={"type": "color"}),

@@ -120,6 +120,10 @@ class City(models.Model):
         validators=[validate_creditor_id],
         help_text=_("Needed to collect from businesses by direct debit."),
     )
+    # The operator's postal address, for invoices and the Swiss QR-bill.
+    postal_street = models.CharField(_("street and number"), max_length=70, blank=True)
+    postal_code = models.CharField(_("postcode"), max_length=16, blank=True)
+    postal_town = models.CharField(_("town"), max_length=35, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy
 
 from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.core.camt import StatementError
 from marktplatz.merchants.selectors import access_merchant
-from marktplatz.settlement import payments, services
+from marktplatz.settlement import bank, payments, services
 from marktplatz.settlement.models import Statement
 from marktplatz.settlement.printing import statement_pdf
 
@@ -183,3 +184,45 @@ def operator_payment_file(request, month, kind):
         f'attachment; filename="{kind}-{request.city.slug}-{month}.xml"'
     )
     return response
+
+
+class BankStatementForm(forms.Form):
+    statement = forms.FileField(
+        label=gettext_lazy("Bank statement (camt.053 XML)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+    )
+
+
+OUTCOMES = {
+    "paid": gettext_lazy("Paid now"),
+    "already_paid": gettext_lazy("Was paid already"),
+    "short": gettext_lazy("Less than the invoice: not booked"),
+    "currency": gettext_lazy("Other currency: not booked"),
+    "unmatched": gettext_lazy("No open invoice with this reference"),
+}
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_bank_import(request):
+    form = BankStatementForm()
+    results = None
+    if request.method == "POST":
+        form = BankStatementForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["statement"]
+            try:
+                results = bank.bank_statement_import(
+                    city=request.city, data=upload.read(), file_name=upload.name
+                )
+            except StatementError as error:
+                form.add_error("statement", str(error))
+            else:
+                for result in results:
+                    result.label = OUTCOMES[result.outcome]
+                paid = sum(result.outcome == "paid" for result in results)
+                messages.success(
+                    request,
+                    _("%(credits)d credits read, %(paid)d invoices paid now.")
+                    % {"credits": len(results), "paid": paid},
+                )
+    return render(request, "settlement/bank_import.html", {"form": form, "results": results})

@@ -7,6 +7,14 @@ from marktplatz.core.money import parse_money
 from marktplatz.vouchers.models import VoucherProduct
 
 
+def sale_products(*, city):
+    return (
+        VoucherProduct.objects.filter(city=city, is_active=True)
+        .exclude(kind=VoucherProduct.Kind.BENEFIT)
+        .order_by("name")
+    )
+
+
 class MoneyField(forms.CharField):
     """An amount typed as 12,50 or 12.50, cleaned to cents."""
 
@@ -30,6 +38,12 @@ class ProductForm(forms.ModelForm):
         fields = ["name", "kind", "colour", "is_active"]
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            choice for choice in VoucherProduct.Kind.choices if choice[0] != "benefit"
+        ]
+
     def clean(self):
         data = super().clean()
         if data.get("kind") == VoucherProduct.Kind.FIXED and not data.get("value"):
@@ -52,9 +66,7 @@ class SaleForm(forms.Form):
 
     def __init__(self, *args, city, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = VoucherProduct.objects.filter(
-            city=city, is_active=True
-        ).order_by("name")
+        self.fields["product"].queryset = sale_products(city=city)
 
 
 class RedeemForm(forms.Form):
@@ -73,3 +85,30 @@ class BalanceForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class OrderForm(forms.Form):
+    """The online purchase: which voucher, how many, who pays, how."""
+
+    product = forms.ModelChoiceField(label=_("Voucher"), queryset=None, empty_label=None)
+    value = MoneyField(
+        label=_("Value"), required=False, help_text=_("Only for a value of your choice.")
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=20, initial=1)
+    buyer_name = forms.CharField(label=_("Name"), max_length=70)
+    buyer_email = forms.EmailField(label=_("E-mail"))
+    buyer_street = forms.CharField(label=_("Street and number"), max_length=70, required=False)
+    buyer_postcode = forms.CharField(label=_("Postcode"), max_length=16, required=False)
+    buyer_town = forms.CharField(label=_("Town"), max_length=35, required=False)
+    provider = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, city, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = sale_products(city=city)
+        self.fields["provider"].choices = [(p.key, p.label) for p in providers]
+        if providers:
+            self.fields["provider"].initial = providers[0].key
+
+
+class PaidForm(forms.Form):
+    amount = MoneyField(label=_("Amount received"))

@@ -9,9 +9,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marktplatz.core.ids import PublicCodeField
+from marktplatz.core.ids import PublicCodeField, new_code
 from marktplatz.core.immutable import Immutable
 from marktplatz.core.tenancy import CityOwned
+
+
+def new_secret_code() -> str:
+    """24 characters, 120 bits: the order's address is all a buyer needs to see it."""
+    return new_code(24)
 
 
 class VoucherRules(CityOwned):
@@ -42,6 +47,8 @@ class VoucherProduct(CityOwned):
     class Kind(models.TextChoices):
         FIXED = "fixed", _("Fixed value")
         FREE = "free", _("Value of the buyer's choice")
+        # Made by the system for employer benefits (never sold).
+        BENEFIT = "benefit", _("Employer benefit")
 
     code = PublicCodeField()
     name = models.CharField(_("name"), max_length=120)
@@ -57,12 +64,58 @@ class VoucherProduct(CityOwned):
         constraints = [
             models.CheckConstraint(
                 name="voucher_product_value_iff_fixed",
-                condition=Q(kind="fixed", value_minor__gt=0) | Q(kind="free", value_minor=None),
+                condition=Q(kind="fixed", value_minor__gt=0)
+                | Q(kind__in=["free", "benefit"], value_minor=None),
             )
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class VoucherOrder(CityOwned):
+    """An online purchase of vouchers, paid through a payment provider (``payments``).
+
+    The vouchers are issued when the payment is confirmed, never before: no value exists
+    in the ledger for money not yet received.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    code = PublicCodeField(max_length=24, default=new_secret_code)
+    number = models.PositiveIntegerField(_("order number"))
+    # The structured reference the buyer quotes with the transfer (RF… or QR reference).
+    reference = models.CharField(_("payment reference"), max_length=32, unique=True)
+    provider = models.CharField(_("payment method"), max_length=20)
+    product = models.ForeignKey(VoucherProduct, on_delete=models.PROTECT, related_name="+")
+    value_minor = models.PositiveIntegerField(_("value"))
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+    total_minor = models.PositiveIntegerField(_("total"))
+    buyer_name = models.CharField(_("name"), max_length=70)
+    buyer_email = models.EmailField(_("e-mail"))
+    buyer_street = models.CharField(_("street and number"), max_length=70, blank=True)
+    buyer_postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    buyer_town = models.CharField(_("town"), max_length=35, blank=True)
+    buyer_country = models.CharField(_("country"), max_length=2, default="DE")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    paid_amount_minor = models.PositiveIntegerField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_note = models.CharField(max_length=200, blank=True)  # who or which statement
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("voucher order")
+        verbose_name_plural = _("voucher orders")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "number"], name="voucher_order_number"),
+            models.CheckConstraint(name="voucher_order_quantity", condition=Q(quantity__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number:06d}"
 
 
 class Voucher(CityOwned):
@@ -71,6 +124,7 @@ class Voucher(CityOwned):
     class Channel(models.TextChoices):
         COUNTER = "counter", _("At the counter")
         ONLINE = "online", _("Online")
+        EMPLOYER = "employer", _("Employer benefit")
 
     code = PublicCodeField()
     # What is printed and in the QR code: 100 random bits (codes.new_voucher_code).
@@ -85,6 +139,13 @@ class Voucher(CityOwned):
     )
     expires_at = models.DateTimeField(_("valid until"))
     expired = models.BooleanField(default=False)  # the rest was moved to breakage
+    # Loaded onto a city card: the holder pays with the card instead of the code.
+    card = models.ForeignKey(
+        "loyalty.Card", on_delete=models.PROTECT, null=True, blank=True, related_name="vouchers"
+    )
+    order = models.ForeignKey(
+        VoucherOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="vouchers"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -103,8 +164,9 @@ class VoucherRedemption(Immutable, CityOwned):
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="redemptions")
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="+")
     amount_minor = models.BigIntegerField()
-    transaction = models.OneToOneField(
-        "ledger.Transaction", on_delete=models.PROTECT, related_name="voucher_redemption"
+    # One transaction may spend several vouchers (a payment with a card's vouchers).
+    transaction = models.ForeignKey(
+        "ledger.Transaction", on_delete=models.PROTECT, related_name="voucher_redemptions"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -105,13 +105,42 @@ def voucher_sell(
     channel: str = Voucher.Channel.COUNTER,
     sold_by: Any = None,
     buyer_email: str = "",
+    order: Any = None,
     now: dt.datetime | None = None,
 ) -> Voucher:
-    """Issue a voucher of ``product``; the money is booked as taken in (counter sale)."""
-    if not product.is_active:
+    """Issue a voucher of ``product``; the money is booked as taken in (counter sale, or
+    an online order whose payment has arrived)."""
+    if not product.is_active or product.kind == VoucherProduct.Kind.BENEFIT:
         raise VoucherBadValue(_("This voucher is not on sale."))
+    return voucher_issue(
+        product=product,
+        value_minor=check_value(product=product, value_minor=value_minor),
+        source=operator_account(product.city, "voucher-sales"),
+        reason_code="voucher.sold",
+        channel=channel,
+        actor=sold_by,
+        buyer_email=buyer_email,
+        order=order,
+        now=now,
+    )
+
+
+def voucher_issue(
+    *,
+    product: VoucherProduct,
+    value_minor: int,
+    source: Account,
+    reason_code: str,
+    channel: str,
+    actor: Any = None,
+    buyer_email: str = "",
+    order: Any = None,
+    card: Any = None,
+    now: dt.datetime | None = None,
+) -> Voucher:
+    """A new voucher worth ``value_minor``, paid from ``source`` (money taken in, or an
+    employer's account), with its own account and its audit record."""
     city = product.city
-    value = check_value(product=product, value_minor=value_minor)
     now = now or timezone.now()
     ledger = money_ledger(city=city)
     with transaction.atomic():
@@ -119,11 +148,13 @@ def voucher_sell(
             city=city,
             product=product,
             secret=new_voucher_code(),
-            value_minor=value,
+            value_minor=value_minor,
             channel=channel,
             buyer_email=buyer_email,
-            sold_by=sold_by if getattr(sold_by, "is_authenticated", False) else None,
+            sold_by=actor if getattr(actor, "is_authenticated", False) else None,
             expires_at=expiry_for(city=city, sold_at=now),
+            order=order,
+            card=card,
         )
         voucher.account = account_open(
             ledger=ledger, kind=AccountKind.CUSTOMER, reference=f"voucher:{voucher.code}"
@@ -131,18 +162,18 @@ def voucher_sell(
         voucher.save()
         transaction_post(
             ledger=ledger,
-            legs=[Leg(operator_account(city, "voucher-sales"), voucher.account, value)],
-            reason_code="voucher.sold",
-            reason=_("Voucher %(name)s sold") % {"name": product.name},
-            actor=sold_by,
+            legs=[Leg(source, voucher.account, value_minor)],
+            reason_code=reason_code,
+            reason=_("Voucher %(name)s issued") % {"name": product.name},
+            actor=actor,
             idempotency_key=f"voucher-sale:{voucher.code}",
         )
         audit_record(
             city=city,
-            actor=sold_by,
-            action="voucher.sold",
+            actor=actor,
+            action=reason_code,
             obj=voucher,
-            data={"value": value, "channel": channel},
+            data={"value": value_minor, "channel": channel},
         )
     return voucher
 
@@ -190,7 +221,7 @@ def voucher_redeem(
     if idempotency_key:
         earlier = replay(ledger=ledger, idempotency_key=idempotency_key, request=request)
         if earlier is not None:
-            return VoucherRedemption.objects.get(transaction=earlier), False
+            return VoucherRedemption.objects.filter(transaction=earlier).get(), False
     if not merchant.takes_payments:
         raise VoucherNotAccepted()
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
@@ -224,7 +255,7 @@ def voucher_redeem(
             locked=locked,
         )
         if not created:
-            return VoucherRedemption.objects.get(transaction=txn), False
+            return VoucherRedemption.objects.filter(transaction=txn).get(), False
         redemption = VoucherRedemption.objects.create(
             city=city,
             voucher=voucher,

@@ -23,9 +23,16 @@ from marktplatz.core.mail import send_mail_on_commit
 from marktplatz.core.qr import qr_svg
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.merchants.selectors import access_merchant
-from marktplatz.vouchers import services
-from marktplatz.vouchers.forms import BalanceForm, ProductForm, RedeemForm, SaleForm
-from marktplatz.vouchers.models import Voucher, VoucherProduct, VoucherRedemption
+from marktplatz.vouchers import payments, services
+from marktplatz.vouchers.forms import (
+    BalanceForm,
+    OrderForm,
+    PaidForm,
+    ProductForm,
+    RedeemForm,
+    SaleForm,
+)
+from marktplatz.vouchers.models import Voucher, VoucherOrder, VoucherProduct, VoucherRedemption
 from marktplatz.vouchers.printing import voucher_pdf
 from marktplatz.vouchers.throttle import count_attempt, over_limit
 from marktplatz.vouchers.throttle import logger as guessing
@@ -69,7 +76,9 @@ def operator_vouchers(request):
         "vouchers/operator.html",
         {
             "figures": services.voucher_figures(city=request.city),
-            "products": VoucherProduct.objects.order_by("-is_active", "name"),
+            "products": VoucherProduct.objects.exclude(kind="benefit").order_by(
+                "-is_active", "name"
+            ),
             "page": Paginator(vouchers, 20).get_page(request.GET.get("page")),
             "product_form": product_form,
             "sale_form": sale_form,
@@ -202,3 +211,125 @@ def _usable(request, code: str) -> dict | None:
     if balance <= 0 or voucher.expired or voucher.expires_at < timezone.now():
         return None
     return {"balance": balance, "expires_at": voucher.expires_at}
+
+
+# Online sale ----------------------------------------------------------------------------
+
+
+@city_required
+def voucher_shop(request):
+    providers = payments.providers_for(city=request.city)
+    form = OrderForm(request.POST or None, city=request.city, providers=providers)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        buyer = {
+            name: data[name]
+            for name in ("buyer_name", "buyer_email", "buyer_street", "buyer_postcode",
+                         "buyer_town")
+        }  # fmt: skip
+        buyer["buyer_country"] = request.city.country
+        try:
+            order = payments.order_create(
+                product=data["product"],
+                value_minor=data["value"],
+                quantity=data["quantity"],
+                provider_key=data["provider"],
+                buyer=buyer,
+                order_url=lambda order: request.build_absolute_uri(
+                    reverse("voucher_order", args=[order.code])
+                ),
+            )
+        except LedgerError as error:
+            form.add_error(None, str(error.message))
+        else:
+            return redirect("voucher_order", code=order.code)
+    return render(
+        request,
+        "vouchers/shop.html",
+        {"form": form, "providers": providers, "has_products": form.fields["product"].queryset},
+    )
+
+
+def _order(request, code: str) -> VoucherOrder:
+    order = VoucherOrder.objects.filter(code=code).select_related("product").first()
+    if order is None:
+        raise Http404("no such order")
+    return order
+
+
+@city_required
+def voucher_order(request, code):
+    order = _order(request, code)
+    return render(
+        request,
+        "vouchers/order.html",
+        {
+            "order": order,
+            "invoice_number": payments.order_invoice_number(order),
+            "instructions": payments.provider(order.provider).instructions(order)
+            if order.status == VoucherOrder.Status.PENDING
+            else "",
+        },
+    )
+
+
+@city_required
+def voucher_order_invoice(request, code):
+    order = _order(request, code)
+    response = HttpResponse(payments.order_invoice_pdf(order), content_type="application/pdf")
+    number = payments.order_invoice_number(order)
+    response["Content-Disposition"] = f'attachment; filename="invoice-{number}.pdf"'
+    return response
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_voucher_orders(request):
+    status = request.GET.get("status", VoucherOrder.Status.PENDING)
+    if status not in VoucherOrder.Status.values:
+        status = VoucherOrder.Status.PENDING
+    orders = VoucherOrder.objects.filter(status=status).select_related("product")
+    return render(
+        request,
+        "vouchers/operator_orders.html",
+        {
+            "status": status,
+            "statuses": VoucherOrder.Status.choices,
+            "page": Paginator(orders.order_by("-number"), 25).get_page(request.GET.get("page")),
+        },
+    )
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_voucher_order(request, code):
+    order = _order(request, code)
+    form = PaidForm(initial={"amount": None})
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        if payments.order_cancel(order=order, actor=request.user):
+            messages.success(request, _("The order is cancelled."))
+        return redirect("operator_voucher_order", code=order.code)
+    if request.method == "POST":
+        form = PaidForm(request.POST)
+        if form.is_valid():
+            try:
+                issued = payments.order_paid(
+                    order=order,
+                    amount_minor=form.cleaned_data["amount"],
+                    note=_("Marked paid by %(user)s") % {"user": request.user.email},
+                    actor=request.user,
+                )
+            except LedgerError as error:
+                form.add_error("amount", str(error.message))
+            else:
+                if issued:
+                    messages.success(request, _("Paid: the vouchers are issued and sent."))
+                return redirect("operator_voucher_order", code=order.code)
+    return render(
+        request,
+        "vouchers/operator_order.html",
+        {
+            "order": order,
+            "form": form,
+            "invoice_number": payments.order_invoice_number(order),
+            "vouchers": order.vouchers.select_related("account").order_by("pk"),
+        },
+    )

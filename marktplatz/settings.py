@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "marktplatz.vouchers",
     "marktplatz.api",
     "marktplatz.wallet",
+    "marktplatz.purses",
     "marktplatz.settlement",
     "marktplatz.dashboard",
     "marktplatz.demo",

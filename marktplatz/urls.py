@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("marktplatz.merchants.urls")),
     path("", include("marktplatz.loyalty.urls")),
     path("", include("marktplatz.vouchers.urls")),
+    path("", include("marktplatz.purses.urls")),
     path("", include("marktplatz.settlement.urls")),
     path("", include("marktplatz.api.urls")),
     path("", include("marktplatz.wallet.urls")),

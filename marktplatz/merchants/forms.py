@@ -90,7 +90,7 @@ class RejectForm(forms.Form):
 class EmployerForm(forms.ModelForm):
     class Meta:
         model = Employer
-        fields = ["name", "contact_email"]
+        fields = ["name", "contact_email", "street", "postcode", "locality"]
 
 
 class DirectoryFilterForm(forms.Form):

@@ -130,6 +130,10 @@ class Employer(CityOwned):
     code = PublicCodeField()
     name = models.CharField(_("name"), max_length=120)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    # The invoice address.
+    street = models.CharField(_("street and number"), max_length=70, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    locality = models.CharField(_("town"), max_length=35, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -183,8 +183,9 @@ def merchant_update(*, merchant: Merchant, actor: Any, changed: list[str]) -> Me
     return merchant
 
 
-def employer_create(*, city: Any, actor: Any, name: str, contact_email: str = "") -> Employer:
+def employer_create(*, city: Any, actor: Any, name: str, **fields: str) -> Employer:
+    """``fields``: contact_email, street, postcode, locality (all optional)."""
     with transaction.atomic():
-        employer = Employer.objects.create(city=city, name=name, contact_email=contact_email)
+        employer = Employer.objects.create(city=city, name=name, **fields)
         audit_record(city=city, actor=actor, action="employer.created", obj=employer)
     return employer

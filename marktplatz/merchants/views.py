@@ -252,8 +252,7 @@ def operator_employers(request):
             employer = services.employer_create(
                 city=request.city,
                 actor=request.user,
-                name=form.cleaned_data["name"],
-                contact_email=form.cleaned_data["contact_email"],
+                **form.cleaned_data,
             )
         except IntegrityError:
             form.add_error("name", _("An employer with this name already exists."))

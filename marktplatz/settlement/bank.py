@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from marktplatz.core.camt import Credit, statement_credits
 from marktplatz.core.invoices import reference_clean
+from marktplatz.purses import invoicing as employer_invoicing
 from marktplatz.vouchers import payments as voucher_payments
 
 # Each takes (city, reference, amount_minor, currency, note) and returns (outcome, object)
 # or (None, None) when the reference is not its own.
-APPLIERS = [voucher_payments.credit_apply]
+APPLIERS = [voucher_payments.credit_apply, employer_invoicing.credit_apply]
 
 
 @dataclass

@@ -295,7 +295,8 @@ def money_check(*, city: Any) -> list[str]:
     Voucher liability is what holders can still spend plus what businesses are owed for
     vouchers they took (not yet settled, or settled and not yet paid out); the money held
     for it is what vouchers were sold for, less the rest of expired vouchers the operator
-    has kept. Liability above money held means money is missing.
+    has kept, plus what employers owe for benefits they loaded (invoiced monthly).
+    Liability above that means money is missing.
     """
     figures = voucher_figures(city=city)
     settled = (
@@ -305,7 +306,7 @@ def money_check(*, city: Any) -> list[str]:
         or 0
     )
     liability = figures["outstanding"] + figures["owed_to_merchants"] + settled
-    held = figures["taken_in"] - figures["breakage"]
+    held = figures["taken_in"] - figures["breakage"] + figures["owed_by_employers"]
     problems = statements_verify(city=city)
     if liability > held:
         problems.append(f"voucher liability {liability} exceeds money held {held}")

@@ -39,3 +39,9 @@ class VoucherNotAccepted(VoucherError):
     code = "merchant_not_accepting"
     status = 409
     default_message = _("This business does not accept vouchers at the moment.")
+
+
+class VoucherOnCard(VoucherError):
+    code = "voucher_on_card"
+    status = 409
+    default_message = _("This voucher is loaded onto a city card: pay with the card.")

@@ -38,6 +38,7 @@ from marktplatz.vouchers.errors import (
     VoucherInsufficient,
     VoucherNotAccepted,
     VoucherNotFound,
+    VoucherOnCard,
 )
 from marktplatz.vouchers.models import Voucher, VoucherProduct, VoucherRedemption, VoucherRules
 
@@ -224,6 +225,8 @@ def voucher_redeem(
             return VoucherRedemption.objects.filter(transaction=earlier).get(), False
     if not merchant.takes_payments:
         raise VoucherNotAccepted()
+    if voucher.card_id is not None:
+        raise VoucherOnCard()
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
         raise VoucherBadValue(_("The amount must be greater than zero."))
     if voucher.expired or (now or timezone.now()) > voucher.expires_at:
@@ -297,7 +300,10 @@ def voucher_figures(*, city: Any) -> dict[str, int]:
         owed_to_merchants=Sum("balance", filter=Q(reference__startswith="merchant-vouchers:")),
         sales=Sum("balance", filter=Q(reference="operator:voucher-sales")),
         breakage=Sum("balance", filter=Q(reference="operator:voucher-breakage")),
+        employers=Sum("balance", filter=Q(reference__startswith="employer:")),
     )
     figures = {name: value or 0 for name, value in sums.items()}
     figures["taken_in"] = -figures.pop("sales")
+    # Employer benefits loaded and not yet paid for: money the employers owe.
+    figures["owed_by_employers"] = -figures.pop("employers")
     return figures

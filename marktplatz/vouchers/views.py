@@ -208,7 +208,7 @@ def _usable(request, code: str) -> dict | None:
     except LedgerError:
         return None
     balance = services.balance_of(voucher)
-    if balance <= 0 or voucher.expired or voucher.expires_at < timezone.now():
+    if balance <= 0 or voucher.expired or voucher.expires_at < timezone.now() or voucher.card_id:
         return None
     return {"balance": balance, "expires_at": voucher.expires_at}
 

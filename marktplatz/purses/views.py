@@ -1,0 +1,356 @@
+"""Pages of the card purse: the employer's (employees, upload, monthly load, invoices,
+payroll), the citizen's (the purse by month, loading a voucher), the cashier's (paying
+with the card) and the operator's (employer invoices)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
+from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.accounts.selectors import is_operator, roles_for
+from marktplatz.accounts.services import citizen_join
+from marktplatz.ledger.errors import LedgerError
+from marktplatz.loyalty import services as loyalty
+from marktplatz.loyalty.models import Card
+from marktplatz.merchants.models import Employer
+from marktplatz.merchants.selectors import access_merchant
+from marktplatz.purses import imports, invoicing, services
+from marktplatz.purses.models import BenefitLoad, Employee, EmployeeImport, EmployerInvoice
+from marktplatz.vouchers.forms import MoneyField
+from marktplatz.vouchers.throttle import count_attempt, over_limit
+from marktplatz.vouchers.throttle import logger as guessing
+
+# Loading a voucher by its code: this many tries per person and window.
+LOAD_TRIES, LOAD_WINDOW = 10, 600
+
+
+class UploadForm(forms.Form):
+    employees = forms.FileField(
+        label=gettext_lazy("Employee list (CSV)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class LoadForm(forms.Form):
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class PaidForm(forms.Form):
+    amount = MoneyField(label=gettext_lazy("Amount received"))
+
+
+class VoucherCodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Voucher code"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class CardPaymentForm(forms.Form):
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    card = forms.CharField(
+        label=gettext_lazy("Card number or scanned code"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    amount = MoneyField(label=gettext_lazy("Amount to pay from the card's purse"))
+
+
+def access_employer(*, user, code: str) -> Employer:
+    """The employer ``code`` of this town, for its admins and the operator (else 404)."""
+    employer = Employer.objects.filter(code=code).first()
+    if employer is None:
+        raise Http404("no such employer")
+    if is_operator(user=user):
+        return employer
+    if any(
+        role.kind == RoleKind.EMPLOYER_ADMIN and role.employer_id == employer.pk
+        for role in roles_for(user=user)
+    ):
+        return employer
+    raise Http404("no such employer")
+
+
+# Employer --------------------------------------------------------------------------------
+
+
+@city_required
+@login_required
+def employer_home(request, code):
+    employer = access_employer(user=request.user, code=code)
+    upload = UploadForm()
+    if request.method == "POST":
+        upload = UploadForm(request.POST, request.FILES)
+        if upload.is_valid():
+            file = upload.cleaned_data["employees"]
+            try:
+                job = imports.import_start(
+                    employer=employer,
+                    actor=request.user,
+                    file_name=file.name,
+                    data=file.read(imports.MAX_BYTES + 1),
+                )
+            except imports.ImportRefused as error:
+                upload.add_error("employees", str(error))
+            else:
+                return redirect("employer_import", code=employer.code, job=job.code)
+    month = services.month_of(city=request.city)
+    employees = Employee.objects.filter(employer=employer).select_related("card")
+    loaded = {
+        row["employee_id"]: row["amount"]
+        for row in BenefitLoad.objects.filter(employer=employer, month=month)
+        .values("employee_id")
+        .annotate(amount=Sum("amount_minor"))
+    }
+    page = Paginator(employees.order_by("last_name", "first_name", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
+    for employee in page.object_list:
+        employee.loaded = loaded.get(employee.pk, 0)
+    months = (
+        BenefitLoad.objects.filter(employer=employer)
+        .dates("month", "month", order="DESC")
+        .distinct()
+    )
+    return render(
+        request,
+        "purses/employer.html",
+        {
+            "employer": employer,
+            "upload": upload,
+            "load_form": LoadForm(initial={"key": uuid.uuid4().hex}),
+            "month": month,
+            "limit": services.rules_for(city=request.city).monthly_limit_minor,
+            "page": page,
+            "employee_count": employees.count(),
+            "months": months[:24],
+            "invoices": EmployerInvoice.objects.filter(employer=employer).order_by("-month"),
+            "imports": EmployeeImport.objects.filter(employer=employer).order_by("-created_at")[:5],
+        },
+    )
+
+
+@city_required
+@login_required
+def employer_import(request, code, job):
+    employer = access_employer(user=request.user, code=code)
+    found = EmployeeImport.objects.filter(employer=employer, code=job).first()
+    if found is None:
+        raise Http404("no such import")
+    template = "purses/import_status.html" if request.htmx else "purses/import.html"
+    return render(request, template, {"employer": employer, "job": found})
+
+
+@city_required
+@login_required
+def employer_load(request, code):
+    employer = access_employer(user=request.user, code=code)
+    if request.method != "POST":
+        return redirect("employer_home", code=employer.code)
+    form = LoadForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please try again."))
+        return redirect("employer_home", code=employer.code)
+    outcomes = services.benefits_load(
+        employer=employer, run_key=form.cleaned_data["key"], actor=request.user
+    )
+    return render(
+        request,
+        "purses/load_result.html",
+        {
+            "employer": employer,
+            "outcomes": outcomes,
+            "total": sum(outcome.amount_minor for outcome in outcomes),
+            "month": services.month_of(city=request.city),
+        },
+    )
+
+
+def _month(text: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise Http404("no such month") from None
+
+
+@city_required
+@login_required
+def employer_payroll(request, code, month):
+    employer = access_employer(user=request.user, code=code)
+    first = _month(month)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="payroll-{employer.code}-{first:%Y-%m}.csv"'
+    )
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [_("Personnel number"), _("Last name"), _("First name"), _("Month"),
+         _("Benefit in kind"), _("Currency")]
+    )  # fmt: skip
+    for row in services.payroll_rows(employer=employer, month=first):
+        employee = row["employee"]
+        writer.writerow(
+            [employee.personnel_number, employee.last_name, employee.first_name,
+             f"{first:%Y-%m}", f"{row['amount'] / 100:.2f}", request.city.currency]
+        )  # fmt: skip
+    return response
+
+
+@city_required
+@login_required
+def employer_invoice_pdf(request, code, invoice):
+    employer = access_employer(user=request.user, code=code)
+    found = EmployerInvoice.objects.filter(employer=employer, code=invoice).first()
+    if found is None:
+        raise Http404("no such invoice")
+    response = HttpResponse(invoicing.employer_invoice_pdf(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{found}.pdf"'
+    return response
+
+
+# Operator -------------------------------------------------------------------------------
+
+
+@role_required(*OPERATOR_KINDS)
+def operator_employer_invoices(request):
+    last_month = (services.month_of(city=request.city) - dt.timedelta(days=1)).replace(day=1)
+    if request.method == "POST" and request.POST.get("action") == "issue":
+        try:
+            issued = invoicing.employer_invoices_issue(city=request.city, month=last_month)
+        except LedgerError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(
+                request,
+                _("%(count)d invoices written for %(month)s.")
+                % {"count": len(issued), "month": f"{last_month:%m/%Y}"},
+            )
+        return redirect("operator_employer_invoices")
+    if request.method == "POST":
+        found = EmployerInvoice.objects.filter(code=request.POST.get("invoice", "")).first()
+        form = PaidForm(request.POST)
+        if found is None:
+            raise Http404("no such invoice")
+        if form.is_valid():
+            try:
+                invoicing.employer_invoice_paid(
+                    invoice=found,
+                    amount_minor=form.cleaned_data["amount"],
+                    note=_("Marked paid by %(user)s") % {"user": request.user.email},
+                    actor=request.user,
+                )
+            except LedgerError as error:
+                messages.error(request, str(error.message))
+            else:
+                messages.success(request, _("Invoice %(number)s is paid.") % {"number": found})
+        else:
+            messages.error(request, "; ".join(form.errors.get("amount", [])))
+        return redirect("operator_employer_invoices")
+    invoices = EmployerInvoice.objects.select_related("employer").order_by("status", "-month")
+    return render(
+        request,
+        "purses/operator_invoices.html",
+        {
+            "page": Paginator(invoices, 25).get_page(request.GET.get("page")),
+            "last_month": last_month,
+        },
+    )
+
+
+# Citizen --------------------------------------------------------------------------------
+
+
+@city_required
+@login_required
+def card_purse(request):
+    citizen_join(city=request.city, user=request.user)
+    member = loyalty.member_for_user(city=request.city, user=request.user)
+    card = member.cards.filter(status=Card.Status.ACTIVE).order_by("-created_at").first()
+    form = VoucherCodeForm()
+    status = 200
+    if request.method == "POST" and card is not None:
+        form = VoucherCodeForm(request.POST)
+        scope = f"purse-load:{request.city.pk}:{request.user.pk}"
+        if form.is_valid():
+            if over_limit(scope, LOAD_TRIES):
+                guessing.warning("voucher loading throttled for user %s", request.user.pk)
+                form.add_error(None, _("Too many attempts. Please try again in a few minutes."))
+                status = 429
+            else:
+                try:
+                    services.voucher_load_onto_card(
+                        city=request.city,
+                        card=card,
+                        code=form.cleaned_data["code"],
+                        actor=request.user,
+                    )
+                except LedgerError as error:
+                    count_attempt(scope, LOAD_WINDOW)
+                    form.add_error("code", str(error.message))
+                else:
+                    messages.success(
+                        request,
+                        _("The voucher is on your card: pay with the card from now on."),
+                    )
+                    return redirect("card_purse")
+    entries = services.purse_of(card=card) if card else []
+    return render(
+        request,
+        "purses/card_purse.html",
+        {
+            "card": card,
+            "form": form,
+            "months": services.purse_by_month(card=card) if card else [],
+            "gift": [entry for entry in entries if entry.month is None],
+            "balance": sum(entry.balance for entry in entries),
+        },
+        status=status,
+    )
+
+
+# Cashier --------------------------------------------------------------------------------
+
+
+@city_required
+@login_required
+def merchant_card_payment(request, code):
+    merchant = access_merchant(user=request.user, code=code)
+    result = None
+    form = CardPaymentForm(initial={"key": uuid.uuid4().hex})
+    if request.method == "POST":
+        form = CardPaymentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                card = loyalty.card_lookup(city=request.city, identifier=data["card"])
+                result = services.purse_pay(
+                    city=request.city,
+                    merchant=merchant,
+                    card=card,
+                    amount_minor=data["amount"],
+                    idempotency_key=f"purse-pos:{merchant.pk}:{data['key']}",
+                    actor=request.user,
+                )
+            except LedgerError as error:
+                form.add_error(None, str(error.message))
+            else:
+                form = CardPaymentForm(initial={"key": uuid.uuid4().hex})
+    return render(
+        request,
+        "purses/card_payment.html",
+        {"merchant": merchant, "form": form, "result": result},
+    )

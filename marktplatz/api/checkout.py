@@ -1,8 +1,10 @@
-"""Paying one purchase with city-card points and a city voucher together.
+"""Paying one purchase with city-card points, the card's purse and a city voucher
+together.
 
-The points (points ledger) and the voucher (currency ledger) are two ledger transactions,
-written in one database transaction: both or neither. A retry with the same key returns
-both first results (each part keeps its own idempotency key, derived from the one key).
+The points (points ledger), the purse and the voucher (currency ledger) are separate
+ledger transactions, written in one database transaction: all or none. A retry with the
+same key returns the first results (each part keeps its own idempotency key, derived from
+the one key).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.errors import BadAmount
 from marktplatz.loyalty.models import Booking
+from marktplatz.purses.services import PurseRedemptionResult, purse_pay
 from marktplatz.vouchers import services as vouchers
 from marktplatz.vouchers.models import VoucherRedemption
 
@@ -24,6 +27,7 @@ from marktplatz.vouchers.models import VoucherRedemption
 class Checkout:
     points: Booking | None
     voucher: VoucherRedemption | None
+    purse: PurseRedemptionResult | None
     created: bool
 
 
@@ -36,22 +40,35 @@ def checkout_pay(
     points: int = 0,
     voucher_code: str | None = None,
     voucher_amount: int = 0,
+    purse_amount: int = 0,
     actor_label: str = "",
 ) -> Checkout:
-    if not (card and points) and not (voucher_code and voucher_amount):
-        raise BadAmount(_("Pay with points, a voucher or both."))
+    if not (card and (points or purse_amount)) and not (voucher_code and voucher_amount):
+        raise BadAmount(_("Pay with points, the card's purse, a voucher or several of them."))
     with transaction.atomic():
-        booking = payment = None
+        booking = payment = from_purse = None
         created = False
-        if card and points:
-            booking, created = loyalty.redeem(
+        the_card = loyalty.card_lookup(city=city, identifier=card) if card else None
+        if card and purse_amount:
+            from_purse = purse_pay(
                 city=city,
                 merchant=merchant,
-                card=loyalty.card_lookup(city=city, identifier=card),
+                card=the_card,
+                amount_minor=purse_amount,
+                idempotency_key=f"{idempotency_key}:purse",
+                actor_label=actor_label,
+            )
+            created = from_purse.created
+        if card and points:
+            booking, points_created = loyalty.redeem(
+                city=city,
+                merchant=merchant,
+                card=the_card,
                 points=points,
                 idempotency_key=f"{idempotency_key}:points",
                 actor_label=actor_label,
             )
+            created = created or points_created
         if voucher_code and voucher_amount:
             payment, voucher_created = vouchers.voucher_redeem(
                 city=city,
@@ -62,4 +79,4 @@ def checkout_pay(
                 actor_label=actor_label,
             )
             created = created or voucher_created
-    return Checkout(points=booking, voucher=payment, created=created)
+    return Checkout(points=booking, voucher=payment, purse=from_purse, created=created)

@@ -25,6 +25,7 @@ from marktplatz.ledger.errors import LedgerError
 from marktplatz.ledger.models import Account
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.models import Booking
+from marktplatz.purses.services import purse_balance
 from marktplatz.vouchers import services as vouchers
 from marktplatz.vouchers.errors import VoucherNotFound
 from marktplatz.vouchers.throttle import count_attempt, over_limit
@@ -63,6 +64,10 @@ class CardOut(Schema):
     value: int = Field(description="what the points are worth, in minor units")
     currency: str
     can_redeem: bool
+    purse: int = Field(
+        description="what the card's purse holds (employer benefits and vouchers loaded "
+        "onto the card), in minor units"
+    )
 
 
 class EarnIn(Schema):
@@ -220,6 +225,7 @@ def card_get(request, identifier: str):
         "value": loyalty.redemption_value_minor(city=request.city, points=account.available),
         "currency": request.city.currency,
         "can_redeem": debt == 0 and account.available >= programme.min_redeem_points,
+        "purse": purse_balance(card=card),
     }
 
 
@@ -409,6 +415,9 @@ class CheckoutIn(Schema):
     points: StrictInt = Field(default=0, description="points to pay with")
     voucher: str | None = Field(default=None, max_length=64, description="voucher code")
     voucher_amount: StrictInt = Field(default=0, description="minor units paid by the voucher")
+    purse_amount: StrictInt = Field(
+        default=0, description="minor units paid from the purse of ``card``"
+    )
 
 
 class CheckoutOut(Schema):
@@ -417,15 +426,17 @@ class CheckoutOut(Schema):
     voucher_payment: str | None
     voucher_amount: int
     voucher_balance: int | None = Field(description="what is left on the voucher")
+    purse_amount: int = Field(default=0, description="what the card's purse paid")
+    purse_balance: int | None = Field(default=None, description="what is left in the purse")
     currency: str
 
 
 @api.post(
     "/checkout",
     response={201: CheckoutOut, **ERRORS},
-    summary="Pay with points and a voucher together",
-    description="Both parts are booked together or not at all (e.g. a voucher without "
-    "enough balance leaves the points untouched).",
+    summary="Pay with points, the card's purse and a voucher together",
+    description="All parts are booked together or not at all (e.g. a voucher without "
+    "enough balance leaves the points and the purse untouched).",
     openapi_extra=IDEMPOTENT,
 )
 def checkout(request, payload: CheckoutIn, response: HttpResponse):
@@ -438,6 +449,7 @@ def checkout(request, payload: CheckoutIn, response: HttpResponse):
         points=payload.points,
         voucher_code=payload.voucher,
         voucher_amount=payload.voucher_amount,
+        purse_amount=payload.purse_amount,
         actor_label=request.auth.label,
     )
     if not paid.created:
@@ -451,6 +463,8 @@ def checkout(request, payload: CheckoutIn, response: HttpResponse):
         "voucher_payment": payment.code if payment else None,
         "voucher_amount": payment.amount_minor if payment else 0,
         "voucher_balance": vouchers.balance_of(payment.voucher) if payment else None,
+        "purse_amount": paid.purse.amount_minor if paid.purse else 0,
+        "purse_balance": paid.purse.balance_after if paid.purse else None,
         "currency": request.city.currency,
     }
 

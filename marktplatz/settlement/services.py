@@ -9,6 +9,8 @@ Per merchant and month one ledger transaction holds every line of the statement:
   settlement:<m>``
 - ``points.issued_value``: points the merchant gave out, ``settlement:<m> →
   operator:points-clearing``, and ``fee.points`` on them, ``settlement:<m> → operator:fees``
+- ``rewards.fulfilled_value``: rewards the merchant handed out for points, at the points'
+  value, ``operator:points-clearing → settlement:<m>``
 - ``fee.monthly``: ``settlement:<m> → operator:fees``
 
 The balance of ``settlement:<m>`` moves by the statement's net amount: positive, the
@@ -46,6 +48,7 @@ LINES = (
     "points.redeemed_value",
     "points.issued_value",
     "fee.points",
+    "rewards.fulfilled_value",
     "fee.monthly",
 )
 
@@ -93,7 +96,7 @@ def month_activity(*, city: Any, start: dt.datetime, end: dt.datetime) -> dict[i
     payments taken, rewards handed out. A few grouped queries for all merchants."""
     activity: dict[int, dict] = defaultdict(
         lambda: {"points_issued": 0, "points_redeemed": 0, "vouchers": 0, "voucher_count": 0,
-                 "rewards": 0, "purchases": 0}
+                 "rewards": 0, "reward_points": 0, "purchases": 0}
     )  # fmt: skip
     month = Booking.objects.filter(
         city_id=city.pk, created_at__gte=start, created_at__lt=end, merchant__isnull=False
@@ -129,10 +132,11 @@ def month_activity(*, city: Any, start: dt.datetime, end: dt.datetime) -> dict[i
         RewardClaim.objects.filter(city_id=city.pk, fulfilled_at__gte=start, fulfilled_at__lt=end)
         .exclude(reward__merchant=None)
         .values(merchant_id=F("reward__merchant_id"))
-        .annotate(count=Count("id"))
+        .annotate(count=Count("id"), points=Sum("booking__points"))
     )
     for row in rewards:
         activity[row["merchant_id"]]["rewards"] = row["count"]
+        activity[row["merchant_id"]]["reward_points"] = abs(row["points"] or 0)
     return activity
 
 
@@ -157,6 +161,9 @@ def _amounts(rules: SettlementRules, city: Any, merchant: Any, figures: dict) ->
         "points.issued_value": issued,
         "fee.points": _basis_points(
             issued, rules.points_fee_bp_member if member else rules.points_fee_bp_other
+        ),
+        "rewards.fulfilled_value": redemption_value_minor(
+            city=city, points=figures.get("reward_points", 0)
         ),
         "fee.monthly": rules.monthly_fee_member if member else rules.monthly_fee_other,
     }
@@ -211,6 +218,7 @@ def settle_month(
             "points.redeemed_value": (clearing, own),
             "points.issued_value": (own, clearing),
             "fee.points": (own, fees),
+            "rewards.fulfilled_value": (clearing, own),
             "fee.monthly": (own, fees),
         }
         legs = [Leg(*routes[line], amounts[line], line) for line in LINES if amounts[line] > 0]

@@ -30,6 +30,7 @@ LINE_LABELS = {
     "points.redeemed_value": gettext_lazy("Points customers paid with"),
     "points.issued_value": gettext_lazy("Points given out"),
     "fee.points": gettext_lazy("Fee on points given out"),
+    "rewards.fulfilled_value": gettext_lazy("Rewards handed out for points"),
     "fee.monthly": gettext_lazy("Monthly fee"),
 }
 

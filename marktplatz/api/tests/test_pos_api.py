@@ -18,6 +18,7 @@ def test_it_looks_up_a_card_without_revealing_who_holds_it(pos, card):
         "value": 100,
         "currency": "EUR",
         "can_redeem": True,
+        "purse": 0,
     }
 
 

@@ -85,3 +85,24 @@ def test_what_is_dated_later_lands_in_the_next_statement(town_a, shop_a, activit
     assert lines["voucher.settled"] == 300
     assert services.statements_verify(city=town_a) == []
     assert ledger_verify() == []
+
+
+def test_a_reward_handed_out_is_a_statement_line_at_the_points_value(
+    town_a, shop_a, dave, month_over
+):
+    from marktplatz.loyalty import rewards
+    from marktplatz.loyalty import services as loyalty
+    from marktplatz.loyalty.models import Reward
+
+    member = loyalty.member_for_user(city=town_a, user=dave)  # 100 welcome points
+    reward = Reward.objects.create(city=town_a, merchant=shop_a, title="Kaffee", points=80)
+    claim = rewards.reward_claim(member=member, reward=reward, idempotency_key="claim-1")
+    rewards.reward_fulfil(token=claim.token, merchant=shop_a, actor=None)
+    (statement,) = [
+        s for s in services.settle_month(city=town_a, month=THIS_MONTH, now=month_over)
+        if s.merchant_id == shop_a.pk
+    ]  # fmt: skip
+    lines = {line["code"]: line["amount"] for line in services.statement_lines(statement)}
+    assert lines["rewards.fulfilled_value"] == 80  # 80 points, 100 points = 1.00
+    assert statement.activity["rewards"] == 1 and statement.activity["reward_points"] == 80
+    assert services.statements_verify(city=town_a) == []

@@ -63,6 +63,8 @@ class Invoice:
     title: str = ""
     note: str = ""
     language: str = "de"
+    # Why no VAT is charged (printed, and the e-invoice's exemption reason).
+    vat_note: str = ""
 
     @property
     def total_minor(self) -> int:
@@ -207,7 +209,7 @@ def invoice_pdf(invoice: Invoice, *, e_invoice: bool = False) -> bytes:
     for line in invoice.lines[:25]:
         pdf.set_x(20)
         pdf.cell(100, 6, _latin1(line.label[:60]))
-        pdf.cell(15, 6, str(line.quantity), align="R")
+        pdf.cell(15, 6, str(line.quantity), align="R")  # -1: a credit
         pdf.cell(25, 6, _latin1(_money(line.unit_minor, invoice.currency)), align="R")
         pdf.cell(30, 6, _latin1(_money(line.total_minor, invoice.currency)), align="R",
                  new_x="LMARGIN", new_y="NEXT")  # fmt: skip
@@ -225,7 +227,7 @@ def invoice_pdf(invoice: Invoice, *, e_invoice: bool = False) -> bytes:
     pdf.set_font("Helvetica", "", 9)
     pdf.set_x(20)
     text = invoice.note + "\n" if invoice.note else ""
-    text += _("Not subject to VAT (multi-purpose voucher).") + "\n"
+    text += (invoice.vat_note or _("Not subject to VAT (multi-purpose voucher).")) + "\n"
     text += _("Please transfer the amount to %(holder)s, IBAN %(iban)s, quoting %(ref)s.") % {
         "holder": seller.name,
         "iban": invoice.iban,
@@ -303,7 +305,7 @@ def invoice_xml(invoice: Invoice) -> bytes:
     tax.basis_amount = total
     tax.type_code = "VAT"
     tax.category_code = "O"
-    tax.exemption_reason = "Not subject to VAT"
+    tax.exemption_reason = invoice.vat_note or "Not subject to VAT"
     tax.exemption_reason_code = "VATEX-EU-O"
     settlement.trade_tax.add(tax)
     summary = settlement.monetary_summation

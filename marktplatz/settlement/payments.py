@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from sepaxml import SepaDD, SepaTransfer
 
+from marktplatz.core.invoices import Invoice, InvoiceLine, Party, invoice_pdf, payment_reference
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.settlement.models import Statement
+from marktplatz.vouchers.payments import PAYMENT_DAYS, city_party
 
 
 class PaymentFileError(LedgerError):
@@ -125,3 +127,57 @@ def collection_file(*, city: Any, month: dt.date, collection: dt.date | None = N
         result.total_minor -= statement.net_minor
     result.xml = sepa.export(validate=True) if result.count else b""
     return result
+
+
+# Statement invoices start here in the town's reference numbers (voucher orders below,
+# employer invoices from 50,000,000).
+STATEMENT_REFERENCE_BASE = 70_000_000
+
+
+def statement_invoice(*, statement: Statement, lines: list[dict]) -> Invoice:
+    """The invoice for a month in which the business owes the town (net < 0): its lines
+    are the statement's (credits as quantity -1), its payment slip a Swiss QR-bill or an
+    EPC QR code; euro towns say when they collect by direct debit instead."""
+    city, merchant = statement.city, statement.merchant
+    if statement.net_minor >= 0:
+        raise PaymentFileError(_("The town owes this business: there is nothing to invoice."))
+    issued = timezone.localtime(statement.created_at).date()
+    debit = city.currency == "EUR" and bool(city.sepa_creditor_id and merchant.iban)
+    return Invoice(
+        number=f"S-{statement.period_start:%Y-%m}-{statement.code.upper()}",
+        issued=issued,
+        due=issued + dt.timedelta(days=PAYMENT_DAYS),
+        currency=city.currency,
+        seller=city_party(city),
+        buyer=Party(
+            name=merchant.account_holder or merchant.name,
+            street=merchant.street,
+            postcode=merchant.postcode,
+            town=merchant.locality,
+            country=city.country,
+            email=merchant.email,
+        ),
+        iban=city.bank_iban,
+        bic=city.bank_bic,
+        reference=payment_reference(
+            number=STATEMENT_REFERENCE_BASE + statement.pk, iban=city.bank_iban
+        ),
+        lines=[
+            InvoiceLine(str(line["label"]), -1 if line["amount"] > 0 else 1, abs(line["amount"]))
+            for line in lines
+        ],
+        title=_("Invoice"),
+        note=(
+            _("Statement %(month)s. The amount is collected by SEPA direct debit.")
+            if debit
+            else _("Statement %(month)s.")
+        )
+        % {"month": f"{statement.period_start:%m/%Y}"},
+        language=city.default_language[:2],
+        vat_note=_("Settlement of card points and vouchers; fees without VAT."),
+    )
+
+
+def statement_invoice_pdf(*, statement: Statement, lines: list[dict]) -> bytes:
+    invoice = statement_invoice(statement=statement, lines=lines)
+    return invoice_pdf(invoice, e_invoice=statement.city.country == "DE")

@@ -22,6 +22,11 @@ urlpatterns = [
         name="statement_csv",
     ),
     path(
+        "merchant/<str:code>/statements/<str:number>/invoice.pdf",
+        views.statement_invoice_view,
+        name="statement_invoice",
+    ),
+    path(
         "merchant/<str:code>/statements/<str:number>.pdf",
         views.statement_pdf_view,
         name="statement_pdf",

@@ -125,6 +125,21 @@ def statement_pdf_view(request, code, number):
     return response
 
 
+@city_required
+@login_required
+def statement_invoice_view(request, code, number):
+    statement = _statement(request, code, number)
+    if statement.net_minor >= 0:
+        raise Http404("nothing to invoice")
+    response = HttpResponse(
+        payments.statement_invoice_pdf(statement=statement, lines=_labelled(statement)),
+        content_type="application/pdf",
+    )
+    name = f"invoice-{statement.merchant.code}-{statement.period_start:%Y-%m}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @role_required(*OPERATOR_KINDS)
 def operator_settlement(request):
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)

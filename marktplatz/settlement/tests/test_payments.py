@@ -102,3 +102,43 @@ def test_the_creditor_identifier_is_checked_by_its_check_digits():
     validate_creditor_id("DE98ZZZ09999999999")
     with pytest.raises(ValidationError):
         validate_creditor_id("DE97ZZZ09999999999")
+
+
+def test_a_business_that_owes_gets_an_invoice_with_qr_bill_or_zugferd(
+    client, alice, town_a, town_b, month_over
+):
+    import io
+
+    from drafthorse.models.document import Document
+    from pypdf import PdfReader
+
+    from marktplatz.testing import factories
+
+    for town, iban in ((town_a, "DE89370400440532013000"), (town_b, "CH9300762011623852957")):
+        town.bank_account_holder, town.bank_iban = f"Stadtkasse {town.name}", iban
+        town.postal_code, town.postal_town = "3000", town.name
+        town.save()
+    shop = factories.merchant(city=town_b, name="Dorfladen")
+    _start, end = services.period_bounds(city=town_b, month=THIS_MONTH)
+    (statement,) = services.settle_month(
+        city=town_b, month=THIS_MONTH, now=end + dt.timedelta(hours=2)
+    )
+    assert statement.net_minor == -1500  # the monthly fee, nothing else
+    operator = factories.person("op@bergdorf.example", town_b, "operator_admin")
+    client.force_login(operator)
+    url = f"/bergdorf/merchant/{shop.code}/statements/{statement.code}/invoice.pdf"
+    response = client.get(url)
+    assert response.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Zahlteil" in text and "15.00" in text  # the Swiss QR-bill's payment part
+    # In Germany the same invoice carries its Factur-X XML.
+    shop_a = factories.merchant(city=town_a, name="Laden")
+    (german,) = [
+        s for s in services.settle_month(city=town_a, month=THIS_MONTH, now=month_over)
+        if s.merchant_id == shop_a.pk
+    ]  # fmt: skip
+    client.force_login(alice)
+    pdf = client.get(f"/altdorf/merchant/{shop_a.code}/statements/{german.code}/invoice.pdf")
+    xml = PdfReader(io.BytesIO(pdf.content)).attachments["factur-x.xml"][0]
+    total = Document.parse(xml).trade.settlement.monetary_summation.grand_total._amount
+    assert str(total) in ("15", "15.00")

@@ -67,6 +67,7 @@ SEEDERS = (
     "marktplatz.accounts.demo_data",
     "marktplatz.loyalty.demo_data",
     "marktplatz.vouchers.demo_data",
+    "marktplatz.purses.demo_data",
     "marktplatz.settlement.demo_data",
 )
 

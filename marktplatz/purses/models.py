@@ -148,7 +148,7 @@ class EmployerInvoice(CityOwned):
     )
     month = models.DateField(_("month"))
     number = models.PositiveIntegerField()
-    reference = models.CharField(_("payment reference"), max_length=32, unique=True)
+    reference = models.CharField(_("payment reference"), max_length=32)
     total_minor = models.PositiveIntegerField(_("total"))
     loads = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
@@ -162,6 +162,9 @@ class EmployerInvoice(CityOwned):
         constraints = [
             models.UniqueConstraint(fields=["employer", "month"], name="employer_invoice_month"),
             models.UniqueConstraint(fields=["city", "number"], name="employer_invoice_number"),
+            models.UniqueConstraint(
+                fields=["city", "reference"], name="employer_invoice_reference"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,15 @@ BANKS = {"DE": ("37040044", "COBADEFFXXX", 10), "CH": ("00762", "UBSWCHZH80A", 1
 
 
 def seed(*, city, town, rng, out, **_options) -> None:
+    ensure_bank_details(city=city, rng=rng)
+    month = timezone.localdate().replace(day=1)
+    for _back in range(12):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+        settle_month(city=city, month=month)
+
+
+def ensure_bank_details(*, city, rng) -> None:
+    """The town's account and address, and every business's account (idempotent)."""
     bank, bic, digits = BANKS[city.country]
     if not city.bank_iban:
         city.bank_account_holder = f"Stadtmarketing {city.name}"
@@ -23,6 +32,9 @@ def seed(*, city, town, rng, out, **_options) -> None:
         ).compact
         city.bank_bic = bic
         city.sepa_creditor_id = "DE98ZZZ09999999999" if city.country == "DE" else ""
+        city.postal_street = "Marktplatz 1"
+        city.postal_code = "79600" if city.country == "DE" else "6300"
+        city.postal_town = city.name
         city.save()
     for merchant in Merchant.objects.filter(iban="").order_by("pk"):
         number = str(rng.randrange(10 ** (digits - 1), 10**digits))
@@ -30,7 +42,3 @@ def seed(*, city, town, rng, out, **_options) -> None:
         merchant.account_holder = merchant.name
         merchant.association_member = rng.random() < 0.5
         merchant.save(update_fields=["iban", "account_holder", "association_member"])
-    month = timezone.localdate().replace(day=1)
-    for _back in range(12):
-        month = (month - dt.timedelta(days=1)).replace(day=1)
-        settle_month(city=city, month=month)

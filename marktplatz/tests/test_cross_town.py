@@ -51,6 +51,21 @@ def town_b_objects(town_b, shop_b, charlie):
     statement = Statement.objects.create(
         city=town_b, merchant=shop_b, period_start=dt.date(2026, 1, 1), net_minor=0
     )
+    from marktplatz.purses.imports import import_start
+    from marktplatz.purses.models import EmployerInvoice
+    from marktplatz.vouchers.models import VoucherOrder
+
+    order = VoucherOrder.objects.create(
+        city=town_b, number=1, reference="RF18539007547034", provider="transfer",
+        product=voucher.product, value_minor=2000, quantity=1, total_minor=2000,
+        buyer_name="B", buyer_email="b@example.org",
+    )  # fmt: skip
+    employer = factories.employer(city=town_b, name="Bergwerk")
+    job = import_start(employer=employer, actor=None, file_name="a.csv", data=b"x")
+    invoice = EmployerInvoice.objects.create(
+        city=town_b, employer=employer, month=dt.date(2026, 1, 1), number=1,
+        reference="RF18539007547035", total_minor=1000,
+    )  # fmt: skip
     event = MemberEvent.objects.create(
         city=town_b,
         title="Fest",
@@ -71,6 +86,11 @@ def town_b_objects(town_b, shop_b, charlie):
         "voucher": voucher.code,
         "voucher_pdf": (voucher.code, "a6"),
         "statement": (shop_b.code, statement.code),
+        "order": order.code,
+        "employer": employer.code,
+        "employer_job": (employer.code, job.code),
+        "employer_month": (employer.code, "2026-01"),
+        "employer_invoice": (employer.code, invoice.code),
     }
 
 
@@ -105,6 +125,16 @@ OBJECT_VIEWS = {
     "statement_detail": "statement",
     "statement_csv": "statement",
     "statement_pdf": "statement",
+    "statement_invoice": "statement",
+    "voucher_order": "order",
+    "voucher_order_invoice": "order",
+    "operator_voucher_order": "order",
+    "employer_home": "employer",
+    "employer_import": "employer_job",
+    "employer_load": "employer",
+    "employer_payroll": "employer_month",
+    "employer_invoice_pdf": "employer_invoice",
+    "merchant_card_payment": "merchant",
 }
 
 

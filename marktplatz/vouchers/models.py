@@ -88,7 +88,7 @@ class VoucherOrder(CityOwned):
     code = PublicCodeField(max_length=24, default=new_secret_code)
     number = models.PositiveIntegerField(_("order number"))
     # The structured reference the buyer quotes with the transfer (RF… or QR reference).
-    reference = models.CharField(_("payment reference"), max_length=32, unique=True)
+    reference = models.CharField(_("payment reference"), max_length=32)
     provider = models.CharField(_("payment method"), max_length=20)
     product = models.ForeignKey(VoucherProduct, on_delete=models.PROTECT, related_name="+")
     value_minor = models.PositiveIntegerField(_("value"))
@@ -111,6 +111,7 @@ class VoucherOrder(CityOwned):
         verbose_name_plural = _("voucher orders")
         constraints = [
             models.UniqueConstraint(fields=["city", "number"], name="voucher_order_number"),
+            models.UniqueConstraint(fields=["city", "reference"], name="voucher_order_reference"),
             models.CheckConstraint(name="voucher_order_quantity", condition=Q(quantity__gte=1)),
         ]
 

@@ -299,9 +299,12 @@ def operator_voucher_orders(request):
     )
 
 
-@role_required(*OPERATOR_KINDS)
+@city_required
+@login_required
 def operator_voucher_order(request, code):
-    order = _order(request, code)
+    order = _order(request, code)  # another town's order: 404 for everybody
+    if not is_operator(user=request.user):
+        raise PermissionDenied
     form = PaidForm(initial={"amount": None})
     if request.method == "POST" and request.POST.get("action") == "cancel":
         if payments.order_cancel(order=order, actor=request.user):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.core.management import call_command
 
 from marktplatz.accounts.models import Role, User
@@ -5,8 +7,11 @@ from marktplatz.cities.models import City
 from marktplatz.core.tenancy import scopes_disabled
 from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.merchants.models import Merchant
+from marktplatz.purses.models import Employee, EmployerInvoice
+from marktplatz.settlement.bank import bank_statement_import
 from marktplatz.settlement.models import Statement
-from marktplatz.vouchers.models import Voucher, VoucherRedemption
+from marktplatz.settlement.services import money_check
+from marktplatz.vouchers.models import Voucher, VoucherOrder, VoucherRedemption
 
 
 def _counts():
@@ -21,7 +26,10 @@ def _counts():
     )
 
 
-def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(db, capsys):
+def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(
+    db, capsys, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
     call_command("demo_seed", citizens=20)
     first = _counts()
     assert first[0] == 2
@@ -46,9 +54,18 @@ def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(db, capsy
     # A year of city vouchers in both towns, sold and spent in parts; the books balance.
     with scopes_disabled():
         for slug in ("rheinstadt", "seeberg"):
-            assert Voucher.objects.filter(city__slug=slug).count() == 240
+            gift = Voucher.objects.filter(city__slug=slug).exclude(channel="employer")
+            assert gift.count() == 240
             assert VoucherRedemption.objects.filter(city__slug=slug).count() > 100
+            # Employees with half a year of benefits; invoices for the months that are over.
+            benefits = Voucher.objects.filter(city__slug=slug, channel="employer")
+            assert benefits.count() == 6 * Employee.objects.filter(city__slug=slug).count() > 0
+            assert EmployerInvoice.objects.filter(city__slug=slug).count() == 5
+            assert EmployerInvoice.objects.filter(city__slug=slug, status="open").count() == 1
+            assert VoucherOrder.objects.filter(city__slug=slug, status="pending").count() == 3
         assert ledger_verify() == []
+        for city in City.objects.all():
+            assert money_check(city=city) == []
         # A year of monthly statements, each equal to its transfers.
         from marktplatz.settlement.services import statements_verify
 
@@ -58,6 +75,12 @@ def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(db, capsy
             )
             assert statements_verify(city=city) == []
     assert "voucher (till)" in output
+    # The demo's bank statement pays two orders and the open employer invoice.
+    with scopes_disabled():
+        city = City.objects.get(slug="rheinstadt")
+        data = (Path(tmp_path) / "demo" / "camt053-rheinstadt.xml").read_bytes()
+        results = bank_statement_import(city=city, data=data, file_name="demo.xml")
+    assert [r.outcome for r in results] == ["paid", "paid", "paid", "unmatched"]
 
 
 def test_it_prints_the_current_code_of_a_demo_login(db, capsys):

@@ -263,3 +263,22 @@ def test_the_holder_loads_a_voucher_and_sees_the_purse_by_month(
     )
     assert "62,50" in too_much.content.decode() and "errorlist" in too_much.content.decode()
     assert EmployeeImport.objects.count() == 1 and EmployerInvoice.objects.count() == 0
+
+
+def test_the_monthly_command_invoices_last_month_once(employer, staff):
+    from django.core.management.base import CommandError
+
+    this_month = services.month_of(city=employer.city)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    during = dt.datetime.combine(last_month + dt.timedelta(days=3), dt.time(10), dt.UTC)
+    services.benefits_load(employer=employer, run_key="run-1", now=during)
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("employer_invoices", month=f"{this_month:%Y-%m}", stdout=out)
+    call_command("employer_invoices", city="altdorf", stdout=out)  # default: last month
+    call_command("employer_invoices", city="altdorf", stdout=out)
+    assert out.getvalue().splitlines() == [
+        f"altdorf {last_month:%Y-%m}: 1 invoice(s) written",
+        f"altdorf {last_month:%Y-%m}: 0 invoice(s) written",
+    ]
+    assert EmployerInvoice.objects.get().total_minor == 8000

@@ -1,8 +1,10 @@
-"""Migration operations for SQL that only PostgreSQL runs."""
+"""SQL helpers: migration operations only PostgreSQL runs, and bulk row writes."""
 
 from __future__ import annotations
 
-from django.db import migrations
+from collections.abc import Sequence
+
+from django.db import connection, migrations
 
 
 def postgres_sql(forwards_sql: str, backwards_sql: str) -> migrations.RunPython:
@@ -20,3 +22,40 @@ def postgres_sql(forwards_sql: str, backwards_sql: str) -> migrations.RunPython:
         return operation
 
     return migrations.RunPython(run(forwards_sql), run(backwards_sql))
+
+
+def rows_insert(model: type, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Write ``rows`` into ``model``'s table without model instances (imports, the
+    settlement): PostgreSQL's COPY, elsewhere one INSERT per row sent together. Values
+    must be ready for the database (JSON as text)."""
+    if not rows:
+        return
+    table = model._meta.db_table
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
+
+
+def new_ids(model: type, count: int) -> list[int]:
+    """``count`` primary keys for rows written with explicit ids (call inside the
+    transaction: on SQLite it holds the write lock, so nobody else takes the same)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608
+        first = cursor.fetchone()[0] + 1
+        return list(range(first, first + count))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from marktplatz.core.ids import new_code
 from marktplatz.core.memo import remember
+from marktplatz.core.sqlops import new_ids, rows_insert
 from marktplatz.ledger.errors import (
     AlreadyResolved,
     IdempotencyConflict,
@@ -260,8 +261,26 @@ CASE_UPDATE_LIMIT = 16
 
 def _update_accounts(effect: dict[int, dict[str, int]]) -> None:
     """All account changes of a posting: one UPDATE statement, or one batch for many."""
+    table = Account._meta.db_table
+    if len(effect) > CASE_UPDATE_LIMIT and connection.vendor == "postgresql":
+        # One set-based statement from arrays, in the order of the ids (as locked).
+        ordered = sorted(effect.items())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS a SET balance = a.balance + c.balance,"  # noqa: S608
+                " pending_debits = a.pending_debits + c.debits,"
+                " pending_credits = a.pending_credits + c.credits"
+                " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])"
+                " AS c(id, balance, debits, credits) WHERE a.id = c.id",
+                [
+                    [pk for pk, _c in ordered],
+                    [c["balance"] for _pk, c in ordered],
+                    [c["pending_debits"] for _pk, c in ordered],
+                    [c["pending_credits"] for _pk, c in ordered],
+                ],
+            )
+        return
     if len(effect) > CASE_UPDATE_LIMIT:
-        table = Account._meta.db_table
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET balance = balance + %s, pending_debits = pending_debits"  # noqa: S608
@@ -527,41 +546,14 @@ class Posting:
     idempotency_key: str | None = None
 
 
-def _new_ids(model: Any, count: int) -> list[int]:
-    """``count`` primary keys for rows written with explicit ids (inside the transaction:
-    on SQLite it holds the write lock, so nobody else takes the same)."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608
-        first = cursor.fetchone()[0] + 1
-        return list(range(first, first + count))
-
-
-def _insert(model: Any, columns: Sequence[str], rows: list[tuple]) -> None:
-    """One INSERT per row, sent together (executemany, pipelined on PostgreSQL): for
-    imports, no model instances."""
-    names = ", ".join(columns)
-    marks = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {model._meta.db_table} ({names}) VALUES ({marks})",  # noqa: S608
-            rows,
-        )
-
-
 def postings_import(*, ledger: Ledger, postings: Sequence[Posting]) -> list[Transaction]:
     """Write many postings at once (data imports, the demo's history, the settlement).
 
     The same rules as ``transaction_post``, applied in order: positive integer amounts,
     accounts of this ledger, no account that may not go negative ever below zero. All are
     written or none; every account is updated once at the end. Rows are written with
-    plain batched INSERTs: an import of thousands of postings builds no model objects.
+    ``rows_insert`` (COPY on PostgreSQL): an import of thousands of postings builds no
+    model objects.
     """
     for posting in postings:
         if not posting.legs or not posting.reason_code:
@@ -608,9 +600,9 @@ def postings_import(*, ledger: Ledger, postings: Sequence[Posting]) -> list[Tran
                 actor_label=p.actor_label[:120],
                 created_at=p.created_at or now,
             )
-            for pk, p in zip(_new_ids(Transaction, len(postings)), postings, strict=True)
+            for pk, p in zip(new_ids(Transaction, len(postings)), postings, strict=True)
         ]
-        _insert(
+        rows_insert(
             Transaction,
             ("id", "code", "city_id", "ledger_id", "idempotency_key", "fingerprint",
              "reason_code", "reason", "external_ref", "actor_id", "actor_label", "created_at"),
@@ -621,7 +613,7 @@ def postings_import(*, ledger: Ledger, postings: Sequence[Posting]) -> list[Tran
             ],
         )  # fmt: skip
         legs = [(txn, leg) for txn, p in zip(txns, postings, strict=True) for leg in p.legs]
-        _insert(
+        rows_insert(
             Transfer,
             ("id", "code", "city_id", "transaction_id", "ledger_id", "kind", "debit_account_id",
              "credit_account_id", "amount", "reason_code", "created_at"),
@@ -629,7 +621,7 @@ def postings_import(*, ledger: Ledger, postings: Sequence[Posting]) -> list[Tran
                 (pk, new_code(), ledger.city_id, txn.id, ledger.pk, TransferKind.POSTED,
                  leg.debit.pk, leg.credit.pk, leg.amount, leg.reason_code or txn.reason_code,
                  txn.created_at)
-                for pk, (txn, leg) in zip(_new_ids(Transfer, len(legs)), legs, strict=True)
+                for pk, (txn, leg) in zip(new_ids(Transfer, len(legs)), legs, strict=True)
             ],
         )  # fmt: skip
         _update_accounts(effect)

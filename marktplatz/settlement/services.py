@@ -22,6 +22,7 @@ settlement again changes nothing, and whatever is booked later lands in a later 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from collections import defaultdict
 from typing import Any
@@ -32,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marktplatz.core.sqlops import new_ids, rows_insert
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.ledger.models import Account, AccountKind, Transfer
 from marktplatz.ledger.services import Leg, Posting, account_open, accounts_open, postings_import
@@ -245,8 +247,21 @@ def settle_month(
         txns = postings_import(ledger=ledger, postings=postings) if postings else []
         for statement, index in statements:
             statement.transaction = txns[index] if index is not None else None
-        Statement.objects.bulk_create([statement for statement, _index in statements])
-    return [statement for statement, _index in statements]
+        written = [statement for statement, _index in statements]
+        for pk, statement in zip(new_ids(Statement, len(written)), written, strict=True):
+            statement.pk = pk
+            statement._state.adding = False
+        rows_insert(
+            Statement,
+            ("id", "code", "city_id", "merchant_id", "period_start", "transaction_id",
+             "net_minor", "activity", "created_at"),
+            [
+                (s.pk, s.code, s.city_id, s.merchant_id, s.period_start, s.transaction_id,
+                 s.net_minor, json.dumps(s.activity), s.created_at)
+                for s in written
+            ],
+        )  # fmt: skip
+    return written
 
 
 def statement_lines(statement: Statement) -> list[dict]:

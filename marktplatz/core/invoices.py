@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -96,6 +97,25 @@ def reference_clean(text: str) -> str:
 
 def reference_valid(reference: str) -> bool:
     return iso11649.is_valid(reference) or esr.is_valid(reference)
+
+
+CANDIDATES = re.compile(r"RF\d\d(?: ?[0-9A-Z]){1,21}|\d(?: ?\d){26}", re.IGNORECASE)
+
+
+def reference_in_text(text: str) -> str:
+    """A valid reference typed into a transfer's free text ("Gutschein RF18 5390 0754
+    7034, danke"), with or without spaces; "" when there is none."""
+    for match in CANDIDATES.finditer(text):
+        candidate = reference_clean(match.group())
+        if candidate.isdigit():
+            if len(candidate) == 27 and esr.is_valid(candidate):
+                return candidate
+            continue
+        # The match may run into the next word: the longest valid prefix wins.
+        for end in range(len(candidate), 4, -1):
+            if iso11649.is_valid(candidate[:end]):
+                return candidate[:end]
+    return ""
 
 
 def _amount(minor: int) -> Decimal:

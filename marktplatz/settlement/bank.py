@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from marktplatz.core.camt import Credit, statement_credits
-from marktplatz.core.invoices import reference_clean
+from marktplatz.core.invoices import reference_clean, reference_in_text
 from marktplatz.purses import invoicing as employer_invoicing
 from marktplatz.vouchers import payments as voucher_payments
 
@@ -33,15 +33,8 @@ def bank_statement_import(*, city: Any, data: bytes, file_name: str) -> list[Cre
     """Apply the credits of a camt.053 file. StatementError when the file is not one."""
     results = []
     for credit in statement_credits(data):
-        reference = reference_clean(credit.reference)
-        if not reference:
-            # Some payers type the reference into the free text: take its first word
-            # that looks like one.
-            reference = next(
-                (word for word in map(reference_clean, credit.text.split())
-                 if word.startswith("RF") or (word.isdigit() and len(word) == 27)),
-                "",
-            )  # fmt: skip
+        # Some payers type the reference into the free text instead.
+        reference = reference_clean(credit.reference) or reference_in_text(credit.text)
         note = _("Bank statement %(file)s, entry %(entry)s") % {
             "file": file_name[:80],
             "entry": credit.entry or "-",

@@ -5,6 +5,7 @@ from marktplatz.settlement import views
 urlpatterns = [
     path("operator/settlement/", views.operator_settlement, name="operator_settlement"),
     path("operator/bank/", views.operator_bank_import, name="operator_bank_import"),
+    path("operator/money-rules/", views.operator_money_rules, name="operator_money_rules"),
     path(
         "operator/settlement/<str:month>/<str:kind>.xml",
         views.operator_payment_file,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,13 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from marktplatz.accounts.models import OPERATOR_KINDS
+from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
 from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.audit.services import audit_record
 from marktplatz.core.camt import StatementError
 from marktplatz.merchants.selectors import access_merchant
+from marktplatz.purses import services as purse_services
 from marktplatz.settlement import bank, payments, services
+from marktplatz.settlement.forms import MoneyRulesForm
 from marktplatz.settlement.models import Statement
 from marktplatz.settlement.printing import statement_pdf
+from marktplatz.vouchers import services as voucher_services
 
 LINE_LABELS = {
     "voucher.settled": gettext_lazy("City vouchers taken"),
@@ -242,3 +248,52 @@ def operator_bank_import(request):
                     % {"credits": len(results), "paid": paid},
                 )
     return render(request, "settlement/bank_import.html", {"form": form, "results": results})
+
+
+PERCENT_FIELDS = {
+    "points_fee_member": "points_fee_bp_member",
+    "points_fee_other": "points_fee_bp_other",
+    "voucher_commission_member": "voucher_commission_bp_member",
+    "voucher_commission_other": "voucher_commission_bp_other",
+}
+
+
+@role_required(RoleKind.OPERATOR_ADMIN)
+def operator_money_rules(request):
+    voucher_rules = voucher_services.rules_for(city=request.city)
+    fees = services.rules_for(city=request.city)
+    benefit = purse_services.rules_for(city=request.city)
+    initial = {
+        "validity_years": voucher_rules.validity_years,
+        "min_value": voucher_rules.min_value_minor,
+        "max_value": voucher_rules.max_value_minor,
+        "monthly_fee_member": fees.monthly_fee_member,
+        "monthly_fee_other": fees.monthly_fee_other,
+        "benefit_limit": benefit.monthly_limit_minor,
+        **{name: Decimal(getattr(fees, field)) / 100 for name, field in PERCENT_FIELDS.items()},
+    }
+    form = MoneyRulesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            voucher_rules.validity_years = data["validity_years"]
+            voucher_rules.min_value_minor = data["min_value"]
+            voucher_rules.max_value_minor = data["max_value"]
+            voucher_rules.save()
+            for name, field in PERCENT_FIELDS.items():
+                setattr(fees, field, int(data[name] * 100))
+            fees.monthly_fee_member = data["monthly_fee_member"]
+            fees.monthly_fee_other = data["monthly_fee_other"]
+            fees.save()
+            benefit.monthly_limit_minor = data["benefit_limit"]
+            benefit.save()
+            audit_record(
+                city=request.city,
+                actor=request.user,
+                action="money_rules.changed",
+                obj=fees,
+                data={key: str(value) for key, value in data.items()},
+            )
+        messages.success(request, _("The rules are saved. They apply from now on."))
+        return redirect("operator_money_rules")
+    return render(request, "settlement/money_rules.html", {"form": form})

@@ -49,3 +49,33 @@ def test_the_operator_settles_a_month_that_is_over(client, alice, town_a, shop_a
     assert statement.net_minor == -1500
     shown = client.get(url, {"month": "2026-01"})
     assert shown.context["collect"] == 1500
+
+
+def test_the_operator_admin_sets_validity_fees_and_the_benefit_limit(client, town_a, alice):
+    from marktplatz.purses import services as purses
+    from marktplatz.settlement import services as settlement
+    from marktplatz.testing import factories
+    from marktplatz.vouchers import services as vouchers
+
+    url = "/altdorf/operator/money-rules/"
+    client.force_login(alice)
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="3"' in page.content.decode()
+    form = {
+        "validity_years": "5", "min_value": "10,00", "max_value": "200,00",
+        "points_fee_member": "2,5", "points_fee_other": "4", "voucher_commission_member": "1,5",
+        "voucher_commission_other": "3", "monthly_fee_member": "0", "monthly_fee_other": "12,00",
+        "benefit_limit": "44,00",
+    }  # fmt: skip
+    assert client.post(url, form).status_code == 302
+    assert vouchers.rules_for(city=town_a).validity_years == 5
+    fees = settlement.rules_for(city=town_a)
+    assert (fees.points_fee_bp_member, fees.voucher_commission_bp_other) == (250, 300)
+    assert (fees.monthly_fee_member, fees.monthly_fee_other) == (0, 1200)
+    assert purses.rules_for(city=town_a).monthly_limit_minor == 4400
+    refused = client.post(url, {**form, "min_value": "300,00", "points_fee_other": "120"})
+    assert refused.status_code == 200 and refused.content.decode().count("errorlist") >= 2
+    assert vouchers.rules_for(city=town_a).min_value_minor == 1000
+    staff = factories.person("staff@example.org", town_a, "operator_staff")
+    client.force_login(staff)
+    assert client.get(url).status_code == 403

@@ -10,7 +10,7 @@ from drafthorse.models.document import Document
 from pypdf import PdfReader
 
 from marktplatz.core.camt import StatementError, statement_credits
-from marktplatz.core.invoices import reference_valid
+from marktplatz.core.invoices import reference_in_text, reference_valid
 from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.settlement import bank
 from marktplatz.settlement.services import money_check
@@ -205,3 +205,25 @@ def test_the_bank_import_page_reports_each_credit(client, alice, product_a, bank
     bad = client.post("/altdorf/operator/bank/", {"statement": io.BytesIO(b"<x/>")})
     assert "camt.053" in bad.content.decode()
     assert VoucherOrder.objects.get().status == "paid"
+
+
+def test_older_camt_versions_and_references_in_the_free_text_are_read():
+    old = camt053(
+        [{"amount": 1250, "text": "Gutschein RF18 5390 0754 7034 danke", "payer": "Alt"}],
+        iban="DE89370400440532013000",
+        currency="EUR",
+        version="02",
+    ).replace(b"<Sts><Cd>BOOK</Cd></Sts>", b"<Sts>BOOK</Sts>")
+    (credit,) = statement_credits(old)
+    assert (credit.amount_minor, credit.currency, credit.reference) == (1250, "EUR", "")
+    assert credit.booked_on.isoformat() == "2026-11-20" and credit.payer == "Alt"
+    assert "RF18 5390" in credit.text
+    assert reference_in_text(credit.text) == "RF18539007547034"
+    assert reference_in_text("Ref 21 00000 00003 13947 14300 09017 Miete") == (
+        "210000000003139471430009017"
+    )
+    assert reference_in_text("RF19 nothing valid 12345") == ""
+    assert reference_in_text("21 00000 00003 13947 14300 09018") == ""  # wrong check digit
+    pending = camt053([{"amount": 100, "reference": "RF18539007547034", "status": "PDNG"}],
+                      iban="x", currency="EUR")  # fmt: skip
+    assert statement_credits(pending) == []

@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 from drafthorse.models.document import Document
 from pypdf import PdfReader
 
@@ -121,18 +122,20 @@ def staff(employer, cards, django_capture_on_commit_callbacks):
 def test_the_monthly_load_respects_the_tax_free_limit_and_is_done_once_per_run(
     employer, staff, cards
 ):
-    outcomes = services.benefits_load(employer=employer, run_key="run-1")
+    with translation.override("en"):
+        outcomes = services.benefits_load(employer=employer, run_key="run-1")
     assert [(o.employee.personnel_number, o.amount_minor) for o in outcomes] == [
         ("1001", 5000), ("1002", 3000), ("1003", 0)
     ]  # fmt: skip
-    assert outcomes[2].reason == "keine aktive Stadtkarte"
+    assert outcomes[2].reason == "no active city card"
     # The same form sent twice: nothing more.
     again = services.benefits_load(employer=employer, run_key="run-1")
     assert sum(o.amount_minor for o in again) == 8000 and BenefitLoad.objects.count() == 2
     # A new run in the same month: only what is left of the limit.
-    third = services.benefits_load(employer=employer, run_key="run-2")
+    with translation.override("en"):
+        third = services.benefits_load(employer=employer, run_key="run-2")
     assert [o.amount_minor for o in third] == [0, 2000, 0]
-    assert third[0].reason == "die Monatsgrenze ist schon erreicht"
+    assert third[0].reason == "the monthly limit is reached already"
     assert services.loaded_in_month(employee=staff[1], month=services.month_of(city=employer.city))\
         == 5000  # fmt: skip
     assert services.purse_balance(card=cards[0]) == 5000

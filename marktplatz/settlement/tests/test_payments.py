@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from marktplatz.core.banking import validate_creditor_id
 from marktplatz.settlement import payments, services
 from marktplatz.settlement.tests.conftest import THIS_MONTH
+from marktplatz.vouchers import services as vouchers
 
 PAIN001 = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
 PAIN008 = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"}
@@ -142,3 +143,25 @@ def test_a_business_that_owes_gets_an_invoice_with_qr_bill_or_zugferd(
     xml = PdfReader(io.BytesIO(pdf.content)).attachments["factur-x.xml"][0]
     total = Document.parse(xml).trade.settlement.monetary_summation.grand_total._amount
     assert str(total) in ("15", "15.00")
+
+
+def test_a_swiss_town_pays_out_in_francs(town_b):
+    from marktplatz.testing import factories
+    from marktplatz.vouchers.models import VoucherProduct
+
+    town_b.bank_account_holder, town_b.bank_iban = "Bergdorf Tourismus", "CH9300762011623852957"
+    town_b.save()
+    shop = factories.merchant(city=town_b, name="Dorfladen")
+    shop.iban, shop.association_member = "CH5604835012345678009", True
+    shop.save()
+    product = VoucherProduct.objects.create(city=town_b, name="Gutschein", value_minor=5000)
+    voucher = vouchers.voucher_sell(product=product)
+    vouchers.voucher_redeem(city=town_b, merchant=shop, code=voucher.secret, amount_minor=4000,
+                            idempotency_key="ch-1")  # fmt: skip
+    _start, end = services.period_bounds(city=town_b, month=THIS_MONTH)
+    services.settle_month(city=town_b, month=THIS_MONTH, now=end + dt.timedelta(hours=2))
+    made = payments.payout_file(city=town_b, month=THIS_MONTH)
+    assert (made.count, made.total_minor) == (1, 4000 - 80)  # 2 % commission for members
+    xml = etree.fromstring(made.xml)  # noqa: S314  (our own file)
+    amount = xml.find(".//p:CdtTrfTxInf/p:Amt/p:InstdAmt", namespaces=PAIN001)
+    assert (amount.get("Ccy"), amount.text) == ("CHF", "39.20")

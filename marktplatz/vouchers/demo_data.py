@@ -29,7 +29,7 @@ def seed(*, city, town, rng, out, **_options) -> None:
     if not Voucher.objects.exists():
         _simulate_year(city=city, products=products, rng=rng)
     sample = (
-        Voucher.objects.filter(expired=False, account__balance__gt=0)
+        Voucher.objects.filter(expired=False, card=None, account__balance__gt=0)
         .select_related("account")
         .order_by("pk")
         .first()

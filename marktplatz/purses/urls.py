@@ -8,6 +8,11 @@ urlpatterns = [
     path("employer/<str:code>/imports/<str:job>/", views.employer_import, name="employer_import"),
     path("employer/<str:code>/load/", views.employer_load, name="employer_load"),
     path(
+        "employer/<str:code>/employees/<str:employee>/active/",
+        views.employer_employee_active,
+        name="employer_employee_active",
+    ),
+    path(
         "employer/<str:code>/payroll/<str:month>.csv",
         views.employer_payroll,
         name="employer_payroll",

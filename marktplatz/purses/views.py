@@ -12,16 +12,19 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
 from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.accounts.selectors import is_operator, roles_for
 from marktplatz.accounts.services import citizen_join
+from marktplatz.audit.services import audit_record
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.models import Card
@@ -142,6 +145,30 @@ def employer_home(request, code):
             "imports": EmployeeImport.objects.filter(employer=employer).order_by("-created_at")[:5],
         },
     )
+
+
+@city_required
+@login_required
+@require_POST
+def employer_employee_active(request, code, employee):
+    """Stop or resume the benefit for one employee (e.g. someone who left)."""
+    employer = access_employer(user=request.user, code=code)
+    found = Employee.objects.filter(employer=employer, code=employee).first()
+    if found is None:
+        raise Http404("no such employee")
+    found.is_active = not found.is_active
+    with transaction.atomic():
+        found.save(update_fields=["is_active"])
+        audit_record(
+            city=request.city, actor=request.user, obj=found,
+            action="employer.employee_resumed" if found.is_active else "employer.employee_paused",
+        )  # fmt: skip
+    messages.success(
+        request,
+        (_("%(name)s gets the benefit again.") if found.is_active
+         else _("%(name)s gets no more benefit until resumed.")) % {"name": found},
+    )  # fmt: skip
+    return redirect("employer_home", code=employer.code)
 
 
 @city_required

@@ -62,6 +62,11 @@ def town_b_objects(town_b, shop_b, charlie):
     )  # fmt: skip
     employer = factories.employer(city=town_b, name="Bergwerk")
     job = import_start(employer=employer, actor=None, file_name="a.csv", data=b"x")
+    from marktplatz.purses.models import Employee
+
+    worker = Employee.objects.create(
+        city=town_b, employer=employer, personnel_number="1", first_name="A", last_name="B"
+    )
     invoice = EmployerInvoice.objects.create(
         city=town_b, employer=employer, month=dt.date(2026, 1, 1), number=1,
         reference="RF18539007547035", total_minor=1000,
@@ -91,6 +96,7 @@ def town_b_objects(town_b, shop_b, charlie):
         "employer_job": (employer.code, job.code),
         "employer_month": (employer.code, "2026-01"),
         "employer_invoice": (employer.code, invoice.code),
+        "employee": (employer.code, worker.code),
     }
 
 
@@ -135,6 +141,7 @@ OBJECT_VIEWS = {
     "employer_payroll": "employer_month",
     "employer_invoice_pdf": "employer_invoice",
     "merchant_card_payment": "merchant",
+    "employer_employee_active": "employee",
 }
 
 
@@ -149,6 +156,7 @@ POST_ONLY = {
     "terminal_key_revoke",
     "reward_claim",
     "event_rsvp",
+    "employer_employee_active",
 }
 
 

@@ -285,3 +285,16 @@ def test_the_monthly_command_invoices_last_month_once(employer, staff):
         f"altdorf {last_month:%Y-%m}: 0 invoice(s) written",
     ]
     assert EmployerInvoice.objects.get().total_minor == 8000
+
+
+def test_a_paused_employee_gets_no_benefit_until_resumed(client, employer, staff, alice):
+    client.force_login(alice)
+    anna = staff[0]
+    url = f"/altdorf/employer/{employer.code}/employees/{anna.code}/active/"
+    assert client.get(url).status_code == 405
+    client.post(url)
+    outcomes = services.benefits_load(employer=employer, run_key="run-1")
+    assert "1001" not in [o.employee.personnel_number for o in outcomes]
+    client.post(url)
+    again = services.benefits_load(employer=employer, run_key="run-2")
+    assert (again[0].employee.personnel_number, again[0].amount_minor) == ("1001", 5000)

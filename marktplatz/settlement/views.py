@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
 from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.audit.services import audit_record
-from marktplatz.core.camt import StatementError
+from marktplatz.core.camt import MAX_BYTES, StatementError
 from marktplatz.merchants.selectors import access_merchant
 from marktplatz.purses import services as purse_services
 from marktplatz.settlement import bank, payments, services
@@ -234,7 +234,7 @@ def operator_bank_import(request):
             upload = form.cleaned_data["statement"]
             try:
                 results = bank.bank_statement_import(
-                    city=request.city, data=upload.read(), file_name=upload.name
+                    city=request.city, data=upload.read(MAX_BYTES + 1), file_name=upload.name
                 )
             except StatementError as error:
                 form.add_error("statement", str(error))

@@ -1,6 +1,7 @@
 """Importing the operator's bank statement (camt.053): every booked credit that quotes
-the payment reference of an open invoice pays it. Voucher orders and employer invoices
-take part; a credit nobody claims is listed for the operator to book by hand.
+the payment reference of an open invoice pays it. Voucher orders, employer invoices and
+the invoices of statements a business owes take part; a credit nobody claims is listed
+for the operator to book by hand.
 
 Importing the same statement twice changes nothing: what is paid stays paid once.
 """
@@ -15,11 +16,16 @@ from django.utils.translation import gettext as _
 from marktplatz.core.camt import Credit, statement_credits
 from marktplatz.core.invoices import reference_clean, reference_in_text
 from marktplatz.purses import invoicing as employer_invoicing
+from marktplatz.settlement import payments as statement_payments
 from marktplatz.vouchers import payments as voucher_payments
 
 # Each takes (city, reference, amount_minor, currency, note) and returns (outcome, object)
 # or (None, None) when the reference is not its own.
-APPLIERS = [voucher_payments.credit_apply, employer_invoicing.credit_apply]
+APPLIERS = [
+    voucher_payments.credit_apply,
+    employer_invoicing.credit_apply,
+    statement_payments.credit_apply,
+]
 
 
 @dataclass

@@ -67,3 +67,17 @@ class Statement(Immutable, CityOwned):
                 fields=["merchant", "period_start"], name="statement_once_per_month"
             )
         ]
+
+
+class StatementPayment(CityOwned):
+    """A business paid what its statement says it owes (seen in the bank statement, or
+    confirmed by the operator): the invoice is settled."""
+
+    statement = models.OneToOneField(Statement, on_delete=models.PROTECT, related_name="payment")
+    amount_minor = models.BigIntegerField(_("amount"))
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("statement payment")
+        verbose_name_plural = _("statement payments")

@@ -18,7 +18,7 @@ from sepaxml import SepaDD, SepaTransfer
 
 from marktplatz.core.invoices import Invoice, InvoiceLine, Party, invoice_pdf, payment_reference
 from marktplatz.ledger.errors import LedgerError
-from marktplatz.settlement.models import Statement
+from marktplatz.settlement.models import Statement, StatementPayment
 from marktplatz.vouchers.payments import PAYMENT_DAYS, city_party
 
 
@@ -181,3 +181,37 @@ def statement_invoice(*, statement: Statement, lines: list[dict]) -> Invoice:
 def statement_invoice_pdf(*, statement: Statement, lines: list[dict]) -> bytes:
     invoice = statement_invoice(statement=statement, lines=lines)
     return invoice_pdf(invoice, e_invoice=statement.city.country == "DE")
+
+
+def statement_for_reference(*, city: Any, reference: str) -> Statement | None:
+    """The statement whose invoice carries ``reference`` (see ``statement_invoice``)."""
+    digits = reference[4:] if reference.startswith("RF") else reference[:-1]
+    if not digits.isdigit() or int(digits) <= STATEMENT_REFERENCE_BASE:
+        return None
+    statement = (
+        Statement.objects.filter(city_id=city.pk, pk=int(digits) - STATEMENT_REFERENCE_BASE)
+        .select_related("merchant")
+        .first()
+    )
+    if statement is None or statement.net_minor >= 0:
+        return None
+    expected = payment_reference(
+        number=STATEMENT_REFERENCE_BASE + statement.pk, iban=city.bank_iban
+    )
+    return statement if expected == reference else None
+
+
+def credit_apply(*, city: Any, reference: str, amount_minor: int, currency: str, note: str):
+    """A bank credit paying a statement invoice (see ``settlement.bank``)."""
+    statement = statement_for_reference(city=city, reference=reference) if reference else None
+    if statement is None:
+        return None, None
+    if currency != city.currency:
+        return "currency", statement.merchant
+    if amount_minor < -statement.net_minor:
+        return "short", statement.merchant
+    _payment, created = StatementPayment.objects.get_or_create(
+        statement=statement,
+        defaults={"city": city, "amount_minor": amount_minor, "note": note[:200]},
+    )
+    return ("paid" if created else "already_paid"), statement.merchant

@@ -167,7 +167,7 @@ def operator_settlement(request):
     month = shown.cleaned_data["month"] if shown is not None and shown.is_valid() else last_month
     statements = (
         Statement.objects.filter(period_start=month)
-        .select_related("merchant")
+        .select_related("merchant", "payment")
         .order_by("merchant__name")
     )
     return render(

@@ -132,6 +132,18 @@ def test_a_business_that_owes_gets_an_invoice_with_qr_bill_or_zugferd(
     assert response.status_code == 200
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "Zahlteil" in text and "15.00" in text  # the Swiss QR-bill's payment part
+    # The business pays by transfer with the QR-bill's reference: the import sees it.
+    from marktplatz.settlement import bank
+    from marktplatz.testing.camt import camt053
+
+    reference = payments.statement_invoice(statement=statement, lines=[]).reference
+    paid = camt053([{"amount": 1500, "reference": reference}], iban="x", currency="CHF")
+    (result,) = bank.bank_statement_import(city=town_b, data=paid, file_name="chf.xml")
+    assert result.outcome == "paid" and result.target == shop
+    again = bank.bank_statement_import(city=town_b, data=paid, file_name="chf.xml")
+    assert again[0].outcome == "already_paid"
+    page = client.get(f"/bergdorf/operator/settlement/?month={THIS_MONTH:%Y-%m}")
+    assert "bezahlt" in page.content.decode()
     # In Germany the same invoice carries its Factur-X XML.
     shop_a = factories.merchant(city=town_a, name="Laden")
     (german,) = [

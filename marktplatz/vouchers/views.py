@@ -39,6 +39,8 @@ from marktplatz.vouchers.throttle import logger as guessing
 
 # The public balance check: this many lookups per address and window, then 429.
 BALANCE_CHECKS, BALANCE_WINDOW = 10, 600
+# Online orders (each sends an e-mail): this many per address and hour, then 429.
+ORDERS_PER_HOUR = 10
 
 
 @role_required(*OPERATOR_KINDS)
@@ -220,7 +222,14 @@ def _usable(request, code: str) -> dict | None:
 def voucher_shop(request):
     providers = payments.providers_for(city=request.city)
     form = OrderForm(request.POST or None, city=request.city, providers=providers)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    scope = f"voucher-order:{request.city.pk}:{_client_address(request)}"
+    if request.method == "POST" and over_limit(scope, ORDERS_PER_HOUR):
+        form.is_valid()
+        form.add_error(None, _("Too many orders from here. Please try again later."))
+        status = 429
+    elif request.method == "POST" and form.is_valid():
+        count_attempt(scope, 3600)
         data = form.cleaned_data
         buyer = {
             name: data[name]
@@ -247,6 +256,7 @@ def voucher_shop(request):
         request,
         "vouchers/shop.html",
         {"form": form, "providers": providers, "has_products": form.fields["product"].queryset},
+        status=status,
     )
 
 

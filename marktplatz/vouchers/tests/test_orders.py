@@ -227,3 +227,14 @@ def test_older_camt_versions_and_references_in_the_free_text_are_read():
     pending = camt053([{"amount": 100, "reference": "RF18539007547034", "status": "PDNG"}],
                       iban="x", currency="EUR")  # fmt: skip
     assert statement_credits(pending) == []
+
+
+def test_orders_from_one_address_are_limited(client, product_a, banked_a):
+    from django.core.cache import cache
+
+    cache.clear()
+    for _number in range(10):
+        assert order_from(client, product_a, quantity="1").status_code == 302
+    refused = order_from(client, product_a, quantity="1")
+    assert refused.status_code == 429 and VoucherOrder.objects.count() == 10
+    cache.clear()

@@ -15,7 +15,6 @@ from django.utils import timezone
 from marktplatz.accounts.models import User
 from marktplatz.core.invoices import payment_reference
 from marktplatz.ledger.models import Account, AccountKind
-from marktplatz.ledger.services import Leg, Posting, postings_import
 from marktplatz.loyalty.models import Card, Member
 from marktplatz.merchants.models import Employer, Merchant
 from marktplatz.purses import invoicing, services
@@ -23,8 +22,9 @@ from marktplatz.purses.models import BenefitLoad, Employee, EmployerInvoice
 from marktplatz.settlement.demo_data import ensure_bank_details
 from marktplatz.testing.camt import camt053
 from marktplatz.vouchers.codes import new_voucher_code
-from marktplatz.vouchers.models import Voucher, VoucherOrder, VoucherProduct, VoucherRedemption
-from marktplatz.vouchers.services import expiry_for, merchant_voucher_account, money_ledger
+from marktplatz.vouchers.demo_data import history_write
+from marktplatz.vouchers.models import Voucher, VoucherOrder, VoucherProduct
+from marktplatz.vouchers.services import expiry_for, money_ledger
 
 EMPLOYEES = 12
 MONTHS = 6
@@ -93,7 +93,6 @@ def _months_of_benefits(*, city, employer, rng) -> None:
     product = services.benefit_product(city=city)
     limit = services.rules_for(city=city).monthly_limit_minor
     merchants = list(Merchant.objects.filter(is_active=True, status="approved").order_by("code"))
-    payees = {m.pk: merchant_voucher_account(merchant=m) for m in merchants}
     now = timezone.now()
     employees = list(Employee.objects.filter(employer=employer).select_related("card"))
     vouchers, loads = [], []
@@ -127,34 +126,19 @@ def _months_of_benefits(*, city, employer, rng) -> None:
             for employee, month, amount, voucher, when in loads
         ]
     )  # fmt: skip
-    plan: list[tuple[Posting, dict | None]] = []
-    for _employee, _month, amount, voucher, when in loads:
-        plan.append(
-            (Posting([Leg(source, voucher.account, amount)], "benefit.loaded",
-                     "Employer benefit loaded", when), None)
-        )  # fmt: skip
-        left = amount
-        for _part in range(rng.choice((1, 2, 2, 3))):
-            when += dt.timedelta(days=rng.uniform(1, 12), hours=rng.uniform(0, 8))
-            if when >= now or left < 100:
-                break
-            spend = left if rng.random() < 0.3 else rng.randrange(100, left + 1)
-            merchant = rng.choice(merchants)
-            left -= spend
-            plan.append(
-                (Posting([Leg(voucher.account, payees[merchant.pk], spend)], "purse.paid",
-                         f"City card at {merchant.name}", when),
-                 {"voucher": voucher, "merchant": merchant, "amount_minor": spend})
-            )  # fmt: skip
-    plan.sort(key=lambda item: item[0].created_at)
-    txns = postings_import(ledger=ledger, postings=[posting for posting, _r in plan])
-    VoucherRedemption.objects.bulk_create(
-        [
-            VoucherRedemption(city=city, transaction=txn, created_at=posting.created_at, **data)
-            for (posting, data), txn in zip(plan, txns, strict=True)
-            if data is not None
+    history_write(
+        city=city,
+        ledger=ledger,
+        issues=[
+            (voucher, source, amount, when, "benefit.loaded", "Employer benefit loaded")
+            for _employee, _month, amount, voucher, when in loads
         ],
-        batch_size=500,
+        merchants=merchants,
+        rng=rng,
+        parts=(1, 2, 2, 3),
+        days=(1, 12),
+        whole=0.3,
+        spend=("purse.paid", "City card at {merchant}"),
     )
 
 

@@ -44,7 +44,6 @@ def _simulate_year(*, city, products, rng) -> None:
     ledger = services.money_ledger(city=city)
     sales = services.operator_account(city, "voucher-sales")
     merchants = list(Merchant.objects.filter(is_active=True, status="approved").order_by("code"))
-    payees = {m.pk: services.merchant_voucher_account(merchant=m) for m in merchants}
     now = timezone.now()
     vouchers: list[Voucher] = []
     for _index in range(VOUCHERS):
@@ -67,24 +66,47 @@ def _simulate_year(*, city, products, rng) -> None:
     for voucher in vouchers:
         voucher.account_id = voucher.account.pk
     Voucher.objects.bulk_create(vouchers, batch_size=500)
+    history_write(
+        city=city,
+        ledger=ledger,
+        issues=[
+            (voucher, sales, voucher.value_minor, voucher.created_at, "voucher.sold",
+             f"Voucher {voucher.product.name} sold")
+            for voucher in vouchers
+        ],
+        merchants=merchants,
+        rng=rng,
+        parts=(0, 1, 1, 2, 2, 3),
+        days=(1, 60),
+        whole=0.4,
+        spend=("voucher.redeemed", "Voucher at {merchant}"),
+    )  # fmt: skip
+
+
+def history_write(*, city, ledger, issues, merchants, rng, parts, days, whole, spend) -> None:
+    """Vouchers issued in the past and spent in parts at random shops afterwards, up to
+    now: ``issues`` are (voucher, paid from, amount, when, reason code, reason) each;
+    ``parts`` the choice of how many payments, ``days`` the range of days between them,
+    ``whole`` the chance a payment takes the rest, ``spend`` (reason code, reason with
+    ``{merchant}``). Written through ``postings_import`` with their dates."""
+    now = timezone.now()
+    payees = {m.pk: services.merchant_voucher_account(merchant=m) for m in merchants}
     plan: list[tuple[Posting, dict | None]] = []
-    for voucher in vouchers:
-        plan.append(
-            (Posting([Leg(sales, voucher.account, voucher.value_minor)], "voucher.sold",
-                     f"Voucher {voucher.product.name} sold", voucher.created_at), None)
-        )  # fmt: skip
-        left, when = voucher.value_minor, voucher.created_at
-        for _part in range(rng.choice((0, 1, 1, 2, 2, 3))):
-            when += dt.timedelta(days=rng.uniform(1, 60))
+    for voucher, source, amount, when, reason_code, reason in issues:
+        plan.append((Posting([Leg(source, voucher.account, amount)], reason_code, reason, when),
+                     None))  # fmt: skip
+        left = amount
+        for _part in range(rng.choice(parts)):
+            when += dt.timedelta(days=rng.uniform(*days), hours=rng.uniform(0, 8))
             if when >= now or left < 100:
                 break
-            amount = left if rng.random() < 0.4 else rng.randrange(100, left + 1)
+            paid = left if rng.random() < whole else rng.randrange(100, left + 1)
             merchant = rng.choice(merchants)
-            left -= amount
+            left -= paid
             plan.append(
-                (Posting([Leg(voucher.account, payees[merchant.pk], amount)], "voucher.redeemed",
-                         f"Voucher at {merchant.name}", when),
-                 {"voucher": voucher, "merchant": merchant, "amount_minor": amount})
+                (Posting([Leg(voucher.account, payees[merchant.pk], paid)], spend[0],
+                         spend[1].format(merchant=merchant.name), when),
+                 {"voucher": voucher, "merchant": merchant, "amount_minor": paid})
             )  # fmt: skip
     plan.sort(key=lambda item: item[0].created_at)
     txns = postings_import(ledger=ledger, postings=[posting for posting, _r in plan])

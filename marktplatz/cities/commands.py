@@ -4,23 +4,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from marktplatz.cities.models import City
+from marktplatz.core.months import month_before
 from marktplatz.core.tenancy import city_scope
 
 
-class MonthlyTownCommand(BaseCommand):
+class MonthlyTownCommand(BaseCommand, ABC):
     def add_arguments(self, parser):
         parser.add_argument("--month", help="YYYY-MM (default: the month before this one)")
         parser.add_argument("--city", help="a town's slug (default: every town)")
 
+    @abstractmethod
     def run(self, town: Any, month: dt.date) -> str:
         """Do the month's work for ``town``; return the line to print."""
-        raise NotImplementedError
 
     def handle(self, *args, month=None, city=None, **options):
         if month:
@@ -29,7 +31,7 @@ class MonthlyTownCommand(BaseCommand):
             except ValueError:
                 raise CommandError("--month must look like 2026-10") from None
         else:
-            first = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+            first = month_before(timezone.localdate())
         towns = City.objects.filter(is_active=True).order_by("slug")
         if city:
             towns = towns.filter(slug=city)

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 from stdnum import iso11649
 from stdnum.ch import esr
+
+from marktplatz.core.money import format_money
+from marktplatz.core.pdf import pdf_new, pdf_text
 
 
 @dataclass
@@ -95,6 +97,21 @@ def reference_clean(text: str) -> str:
     return "".join(text.split()).upper()
 
 
+def credit_outcome(
+    *, currency: str, expected: str, amount_minor: int, total_minor: int, paid: bool, pay
+) -> str:
+    """What a bank credit does to the invoice its reference names: ``currency`` (another
+    currency), ``already_paid``, ``short`` (less than the total), or ``pay()`` is called
+    and the answer is ``paid`` (or ``already_paid`` when ``pay()`` found it paid)."""
+    if currency != expected:
+        return "currency"
+    if paid:
+        return "already_paid"
+    if amount_minor < total_minor:
+        return "short"
+    return "paid" if pay() else "already_paid"
+
+
 def reference_valid(reference: str) -> bool:
     return iso11649.is_valid(reference) or esr.is_valid(reference)
 
@@ -122,12 +139,8 @@ def _amount(minor: int) -> Decimal:
     return Decimal(minor) / 100
 
 
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
-def _money(minor: int, currency: str) -> str:
-    return f"{currency} {_amount(minor):,.2f}".replace(",", "'" if currency == "CHF" else ".")
+def _money(invoice: Invoice, minor: int) -> str:
+    return format_money(minor, invoice.currency, f"{invoice.language}_{invoice.seller.country}")
 
 
 def _swiss_bill_svg(invoice: Invoice) -> bytes:
@@ -190,19 +203,19 @@ def _epc_qr(invoice: Invoice) -> io.BytesIO:
 
 def invoice_pdf(invoice: Invoice, *, e_invoice: bool = False) -> bytes:
     """The invoice as PDF; with ``e_invoice`` its Factur-X XML is embedded (ZUGFeRD)."""
-    pdf = FPDF(format="A4")
+    pdf = pdf_new(format="A4")
     pdf.set_auto_page_break(False)
-    pdf.set_title(_latin1(f"{invoice.title or _('Invoice')} {invoice.number}"))
+    pdf.set_title(pdf_text(f"{invoice.title or _('Invoice')} {invoice.number}"))
     pdf.set_creator("Marktplatz")
     pdf.add_page()
     seller, buyer = invoice.seller, invoice.buyer
     pdf.set_font("Helvetica", "", 8)
     pdf.set_xy(20, 15)
-    pdf.cell(0, 4, _latin1(f"{seller.name} · {seller.street} · {seller.postcode} {seller.town}"))
+    pdf.cell(0, 4, pdf_text(f"{seller.name} · {seller.street} · {seller.postcode} {seller.town}"))
     pdf.set_font("Helvetica", "", 11)
     pdf.set_xy(20, 30)
     address = [buyer.name, buyer.street, f"{buyer.postcode} {buyer.town}".strip(), buyer.email]
-    pdf.multi_cell(90, 5, _latin1("\n".join(line for line in address if line)))
+    pdf.multi_cell(90, 5, pdf_text("\n".join(line for line in address if line)))
     pdf.set_xy(125, 30)
     facts = [
         (_("Invoice number"), invoice.number),
@@ -213,36 +226,36 @@ def invoice_pdf(invoice: Invoice, *, e_invoice: bool = False) -> bytes:
     for label, value in facts:
         pdf.set_x(125)
         pdf.set_font("Helvetica", "", 9)
-        pdf.cell(32, 5, _latin1(label))
+        pdf.cell(32, 5, pdf_text(label))
         pdf.set_font("Helvetica", "B", 9)
-        pdf.cell(0, 5, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, pdf_text(value), new_x="LMARGIN", new_y="NEXT")
     pdf.set_xy(20, 65)
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, _latin1(f"{invoice.title or _('Invoice')} {invoice.number}"))
+    pdf.cell(0, 10, pdf_text(f"{invoice.title or _('Invoice')} {invoice.number}"))
     pdf.set_xy(20, 80)
     pdf.set_font("Helvetica", "B", 9)
-    pdf.cell(100, 6, _latin1(_("Description")), border="B")
-    pdf.cell(15, 6, _latin1(_("Qty")), border="B", align="R")
-    pdf.cell(25, 6, _latin1(_("Price")), border="B", align="R")
-    pdf.cell(30, 6, _latin1(_("Amount")), border="B", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(100, 6, pdf_text(_("Description")), border="B")
+    pdf.cell(15, 6, pdf_text(_("Qty")), border="B", align="R")
+    pdf.cell(25, 6, pdf_text(_("Price")), border="B", align="R")
+    pdf.cell(30, 6, pdf_text(_("Amount")), border="B", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
     for line in invoice.lines[:25]:
         pdf.set_x(20)
-        pdf.cell(100, 6, _latin1(line.label[:60]))
+        pdf.cell(100, 6, pdf_text(line.label[:60]))
         pdf.cell(15, 6, str(line.quantity), align="R")  # -1: a credit
-        pdf.cell(25, 6, _latin1(_money(line.unit_minor, invoice.currency)), align="R")
-        pdf.cell(30, 6, _latin1(_money(line.total_minor, invoice.currency)), align="R",
+        pdf.cell(25, 6, pdf_text(_money(invoice, line.unit_minor)), align="R")
+        pdf.cell(30, 6, pdf_text(_money(invoice, line.total_minor)), align="R",
                  new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     if len(invoice.lines) > 25:
         pdf.set_x(20)
         more = sum(line.total_minor for line in invoice.lines[25:])
-        pdf.cell(140, 6, _latin1(_("%(count)d more lines") % {"count": len(invoice.lines) - 25}))
-        pdf.cell(30, 6, _latin1(_money(more, invoice.currency)), align="R",
+        pdf.cell(140, 6, pdf_text(_("%(count)d more lines") % {"count": len(invoice.lines) - 25}))
+        pdf.cell(30, 6, pdf_text(_money(invoice, more)), align="R",
                  new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     pdf.set_x(20)
     pdf.set_font("Helvetica", "B", 10)
-    pdf.cell(140, 8, _latin1(_("Total")), border="T")
-    pdf.cell(30, 8, _latin1(_money(invoice.total_minor, invoice.currency)), border="T",
+    pdf.cell(140, 8, pdf_text(_("Total")), border="T")
+    pdf.cell(30, 8, pdf_text(_money(invoice, invoice.total_minor)), border="T",
              align="R", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     pdf.set_font("Helvetica", "", 9)
     pdf.set_x(20)
@@ -253,13 +266,13 @@ def invoice_pdf(invoice: Invoice, *, e_invoice: bool = False) -> bytes:
         "iban": invoice.iban,
         "ref": invoice.reference,
     }
-    pdf.multi_cell(170, 5, _latin1(text))
+    pdf.multi_cell(170, 5, pdf_text(text))
     if invoice.currency == "CHF" or is_qr_iban(invoice.iban):
         pdf.image(io.BytesIO(_swiss_bill_svg(invoice)), x=0, y=297 - 105, w=210)
     else:
         pdf.set_xy(20, 235)
         pdf.set_font("Helvetica", "B", 9)
-        pdf.cell(0, 5, _latin1(_("Pay by scanning with your banking app (GiroCode):")))
+        pdf.cell(0, 5, pdf_text(_("Pay by scanning with your banking app (GiroCode):")))
         pdf.image(_epc_qr(invoice), x=20, y=242, w=40, h=40)
     document = bytes(pdf.output())
     if not e_invoice:

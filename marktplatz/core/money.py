@@ -45,3 +45,27 @@ def parse_money(text: str) -> int:
     if value <= 0:
         raise forms.ValidationError(_("The amount must be greater than zero."))
     return int(value * 100)
+
+
+class MoneyField(forms.CharField):
+    """An amount typed as 12,50 or 12.50, cleaned to minor units; ``zero_ok`` lets 0
+    through (a fee that is not charged)."""
+
+    def __init__(self, *, zero_ok: bool = False, **kwargs):
+        self.zero_ok = zero_ok
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return f"{value / 100:.2f}".replace(".", ",") if isinstance(value, int) else value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        if self.zero_ok and value.strip().replace(",", ".").strip("0.") == "":
+            return 0
+        return parse_money(value)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from fpdf import FPDF
-
+from marktplatz.core.pdf import pdf_new, pdf_text
 from marktplatz.core.qr import qr_png
 from marktplatz.loyalty.cardnumbers import format_number
 
@@ -14,7 +13,7 @@ LEFT, TOP, GAP = 15.0, 12.0, 4.0
 
 
 def batch_sheet_pdf(*, city, cards) -> bytes:
-    pdf = FPDF(format="A4", unit="mm")
+    pdf = pdf_new(format="A4", unit="mm")
     pdf.set_auto_page_break(False)
     pdf.set_title(f"{city.name} – cards")
     per_page = COLS * ROWS
@@ -29,7 +28,7 @@ def batch_sheet_pdf(*, city, cards) -> bytes:
         pdf.image(qr_png(card.qr_token), x=x + 4, y=y + 6, w=40, h=40)
         pdf.set_xy(x + 47, y + 10)
         pdf.set_font("Helvetica", "B", 12)
-        pdf.multi_cell(CARD_W - 50, 6, city.name.encode("latin-1", "replace").decode("latin-1"))
+        pdf.multi_cell(CARD_W - 50, 6, pdf_text(city.name))
         pdf.set_xy(x + 47, y + 30)
         pdf.set_font("Courier", "", 9)
         pdf.multi_cell(CARD_W - 50, 4.5, format_number(card.number))

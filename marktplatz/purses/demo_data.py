@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from marktplatz.accounts.models import User
 from marktplatz.core.invoices import payment_reference
+from marktplatz.core.months import month_before
 from marktplatz.ledger.models import Account, AccountKind
 from marktplatz.loyalty.models import Card, Member
 from marktplatz.merchants.models import Employer, Merchant
@@ -80,7 +81,7 @@ def _month_starts(city) -> list[dt.date]:
     month = services.month_of(city=city)
     months = [month]
     for _back in range(MONTHS - 1):
-        month = (month - dt.timedelta(days=1)).replace(day=1)
+        month = month_before(month)
         months.append(month)
     return sorted(months)
 

@@ -17,7 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marktplatz.audit.services import audit_record
-from marktplatz.core.invoices import Invoice, InvoiceLine, Party, invoice_pdf, payment_reference
+from marktplatz.core.invoices import (
+    Invoice,
+    InvoiceLine,
+    Party,
+    credit_outcome,
+    invoice_pdf,
+    payment_reference,
+)
 from marktplatz.ledger.services import Leg, transaction_post
 from marktplatz.merchants.models import Employer
 from marktplatz.purses.models import BenefitLoad, EmployerInvoice
@@ -163,11 +170,12 @@ def credit_apply(*, city: Any, reference: str, amount_minor: int, currency: str,
     )
     if invoice is None:
         return None, None
-    if currency != city.currency:
-        return "currency", invoice
-    if invoice.status == EmployerInvoice.Status.PAID:
-        return "already_paid", invoice
-    if amount_minor < invoice.total_minor:
-        return "short", invoice
-    paid = employer_invoice_paid(invoice=invoice, amount_minor=amount_minor, note=note)
-    return ("paid" if paid else "already_paid"), invoice
+    outcome = credit_outcome(
+        currency=currency,
+        expected=city.currency,
+        amount_minor=amount_minor,
+        total_minor=invoice.total_minor,
+        paid=invoice.status == EmployerInvoice.Status.PAID,
+        pay=lambda: employer_invoice_paid(invoice=invoice, amount_minor=amount_minor, note=note),
+    )
+    return outcome, invoice

@@ -25,6 +25,8 @@ from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.accounts.selectors import is_operator, roles_for
 from marktplatz.accounts.services import citizen_join
 from marktplatz.audit.services import audit_record
+from marktplatz.core.money import MoneyField
+from marktplatz.core.months import month_before
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.models import Card
@@ -32,7 +34,7 @@ from marktplatz.merchants.models import Employer
 from marktplatz.merchants.selectors import access_merchant
 from marktplatz.purses import imports, invoicing, services
 from marktplatz.purses.models import BenefitLoad, Employee, EmployeeImport, EmployerInvoice
-from marktplatz.vouchers.forms import MoneyField
+from marktplatz.vouchers.forms import PaidForm
 from marktplatz.vouchers.throttle import count_attempt, over_limit
 from marktplatz.vouchers.throttle import logger as guessing
 
@@ -49,10 +51,6 @@ class UploadForm(forms.Form):
 
 class LoadForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-
-class PaidForm(forms.Form):
-    amount = MoneyField(label=gettext_lazy("Amount received"))
 
 
 class VoucherCodeForm(forms.Form):
@@ -254,7 +252,7 @@ def employer_invoice_pdf(request, code, invoice):
 
 @role_required(*OPERATOR_KINDS)
 def operator_employer_invoices(request):
-    last_month = (services.month_of(city=request.city) - dt.timedelta(days=1)).replace(day=1)
+    last_month = month_before(services.month_of(city=request.city))
     if request.method == "POST" and request.POST.get("action") == "issue":
         try:
             issued = invoicing.employer_invoices_issue(city=request.city, month=last_month)

@@ -3,11 +3,10 @@ month of the demo year settled, so that statements and payment files can be open
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.utils import timezone
 from schwifty import IBAN
 
+from marktplatz.core.months import month_before
 from marktplatz.merchants.models import Merchant
 from marktplatz.settlement.services import settle_month
 
@@ -18,7 +17,7 @@ def seed(*, city, town, rng, out, **_options) -> None:
     ensure_bank_details(city=city, rng=rng)
     month = timezone.localdate().replace(day=1)
     for _back in range(12):
-        month = (month - dt.timedelta(days=1)).replace(day=1)
+        month = month_before(month)
         settle_month(city=city, month=month)
 
 

@@ -9,26 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from marktplatz.core.money import parse_money
-
-
-class AmountField(forms.CharField):
-    """An amount such as 12,50; ``zero_ok`` lets 0 through (a fee that is not charged)."""
-
-    def __init__(self, *, zero_ok: bool = False, **kwargs):
-        self.zero_ok = zero_ok
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        return f"{value / 100:.2f}".replace(".", ",") if isinstance(value, int) else value
-
-    def clean(self, value):
-        value = super().clean(value)
-        if self.zero_ok and value.strip() in ("0", "0,00", "0.00", "0,0", "0.0"):
-            return 0
-        return parse_money(value)
+from marktplatz.core.money import MoneyField
 
 
 class PercentField(forms.DecimalField):
@@ -44,15 +25,15 @@ class MoneyRulesForm(forms.Form):
     validity_years = forms.IntegerField(
         label=_("Vouchers are valid for (years, to the end of the year)"), min_value=1, max_value=30
     )
-    min_value = AmountField(label=_("Smallest voucher value"))
-    max_value = AmountField(label=_("Largest voucher value"))
+    min_value = MoneyField(label=_("Smallest voucher value"))
+    max_value = MoneyField(label=_("Largest voucher value"))
     points_fee_member = PercentField(label=_("Fee on points given out, members (%)"))
     points_fee_other = PercentField(label=_("Fee on points given out, others (%)"))
     voucher_commission_member = PercentField(label=_("Commission on vouchers, members (%)"))
     voucher_commission_other = PercentField(label=_("Commission on vouchers, others (%)"))
-    monthly_fee_member = AmountField(label=_("Monthly fee, members"), zero_ok=True)
-    monthly_fee_other = AmountField(label=_("Monthly fee, others"), zero_ok=True)
-    benefit_limit = AmountField(label=_("Tax-free employer benefit per employee and month"))
+    monthly_fee_member = MoneyField(label=_("Monthly fee, members"), zero_ok=True)
+    monthly_fee_other = MoneyField(label=_("Monthly fee, others"), zero_ok=True)
+    benefit_limit = MoneyField(label=_("Tax-free employer benefit per employee and month"))
 
     def clean(self):
         data = super().clean()

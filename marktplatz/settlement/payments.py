@@ -16,7 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from sepaxml import SepaDD, SepaTransfer
 
-from marktplatz.core.invoices import Invoice, InvoiceLine, Party, invoice_pdf, payment_reference
+from marktplatz.core.invoices import (
+    Invoice,
+    InvoiceLine,
+    Party,
+    credit_outcome,
+    invoice_pdf,
+    payment_reference,
+)
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.settlement.models import Statement, StatementPayment
 from marktplatz.vouchers.payments import PAYMENT_DAYS, city_party
@@ -206,12 +213,15 @@ def credit_apply(*, city: Any, reference: str, amount_minor: int, currency: str,
     statement = statement_for_reference(city=city, reference=reference) if reference else None
     if statement is None:
         return None, None
-    if currency != city.currency:
-        return "currency", statement.merchant
-    if amount_minor < -statement.net_minor:
-        return "short", statement.merchant
-    _payment, created = StatementPayment.objects.get_or_create(
-        statement=statement,
-        defaults={"city": city, "amount_minor": amount_minor, "note": note[:200]},
+    outcome = credit_outcome(
+        currency=currency,
+        expected=city.currency,
+        amount_minor=amount_minor,
+        total_minor=-statement.net_minor,
+        paid=StatementPayment.objects.filter(statement=statement).exists(),
+        pay=lambda: StatementPayment.objects.get_or_create(
+            statement=statement,
+            defaults={"city": city, "amount_minor": amount_minor, "note": note[:200]},
+        )[1],
     )
-    return ("paid" if created else "already_paid"), statement.merchant
+    return outcome, statement.merchant

@@ -22,6 +22,7 @@ from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
 from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.audit.services import audit_record
 from marktplatz.core.camt import MAX_BYTES, StatementError
+from marktplatz.core.months import month_before
 from marktplatz.merchants.selectors import access_merchant
 from marktplatz.purses import services as purse_services
 from marktplatz.settlement import bank, payments, services
@@ -148,7 +149,7 @@ def statement_invoice_view(request, code, number):
 
 @role_required(*OPERATOR_KINDS)
 def operator_settlement(request):
-    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    last_month = month_before(timezone.localdate())
     form = MonthForm(request.POST or None, initial={"month": last_month})
     if request.method == "POST" and form.is_valid():
         month = form.cleaned_data["month"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from marktplatz.core.money import parse_money
+from marktplatz.core.money import MoneyField
 from marktplatz.vouchers.models import VoucherProduct
 
 
@@ -13,21 +13,6 @@ def sale_products(*, city):
         .exclude(kind=VoucherProduct.Kind.BENEFIT)
         .order_by("name")
     )
-
-
-class MoneyField(forms.CharField):
-    """An amount typed as 12,50 or 12.50, cleaned to cents."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-        )
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        return parse_money(value) if value else None
 
 
 class ProductForm(forms.ModelForm):

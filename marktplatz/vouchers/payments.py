@@ -12,6 +12,7 @@ VOUCHER_PAYMENT_PROVIDERS`` lists the classes a site offers.
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from functools import cache
 from typing import Any
 
@@ -30,6 +31,7 @@ from marktplatz.core.invoices import (
     Invoice,
     InvoiceLine,
     Party,
+    credit_outcome,
     epc_qr_svg,
     invoice_pdf,
     payment_reference,
@@ -43,21 +45,24 @@ MAX_QUANTITY = 20
 PAYMENT_DAYS = 14
 
 
-class PaymentProvider:
+class PaymentProvider(ABC):
     """What a payment provider offers: its name, whether a town can use it, how an order
     starts (``start``) and what the buyer is shown (``instructions``)."""
 
     key = ""
     label = ""
 
+    @abstractmethod
     def available(self, city: Any) -> bool:
-        raise NotImplementedError
+        """Whether ``city`` can offer this provider (e.g. has the accounts it needs)."""
 
+    @abstractmethod
     def start(self, order: VoucherOrder, *, order_url: str) -> None:
-        raise NotImplementedError
+        """Begin the payment of a new order (send the invoice, create a checkout...)."""
 
+    @abstractmethod
     def instructions(self, order: VoucherOrder) -> str:
-        raise NotImplementedError
+        """HTML telling the buyer how to pay a pending order."""
 
 
 class BankTransfer(PaymentProvider):
@@ -294,11 +299,12 @@ def credit_apply(*, city: Any, reference: str, amount_minor: int, currency: str,
     order = order_for_reference(city=city, reference=reference)
     if order is None:
         return None, None
-    if currency != city.currency:
-        return "currency", order
-    if order.status != VoucherOrder.Status.PENDING:
-        return "already_paid", order
-    if amount_minor < order.total_minor:
-        return "short", order
-    return ("paid" if order_paid(order=order, amount_minor=amount_minor, note=note) else
-            "already_paid"), order  # fmt: skip
+    outcome = credit_outcome(
+        currency=currency,
+        expected=city.currency,
+        amount_minor=amount_minor,
+        total_minor=order.total_minor,
+        paid=order.status != VoucherOrder.Status.PENDING,
+        pay=lambda: bool(order_paid(order=order, amount_minor=amount_minor, note=note)),
+    )
+    return outcome, order

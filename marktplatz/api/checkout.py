@@ -15,11 +15,13 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marktplatz.ledger.services import lock_accounts
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.errors import BadAmount
 from marktplatz.loyalty.models import Booking
-from marktplatz.purses.services import PurseRedemptionResult, purse_pay
+from marktplatz.purses.services import PurseRedemptionResult, purse_of, purse_pay
 from marktplatz.vouchers import services as vouchers
+from marktplatz.vouchers.errors import VoucherNotFound
 from marktplatz.vouchers.models import VoucherRedemption
 
 
@@ -49,6 +51,24 @@ def checkout_pay(
         booking = payment = from_purse = None
         created = False
         the_card = loyalty.card_lookup(city=city, identifier=card) if card else None
+        # Every account of every part at once, in primary-key order, before any part
+        # books: parts taken one after the other would lock in another order than a
+        # booking of one part alone, and the two could deadlock.
+        accounts = []
+        if the_card and purse_amount:
+            accounts += [entry.voucher.account for entry in purse_of(card=the_card)]
+        if the_card and points:
+            member = the_card.member
+            accounts += [member.account, member.debt_account]
+            accounts.append(loyalty.merchant_account(merchant=merchant))
+        if voucher_code and voucher_amount:
+            try:
+                accounts.append(vouchers.voucher_lookup(city=city, code=voucher_code).account)
+            except VoucherNotFound:
+                pass  # the voucher part answers for it below
+        if (the_card and purse_amount) or (voucher_code and voucher_amount):
+            accounts.append(vouchers.merchant_voucher_account(merchant=merchant))
+        lock_accounts(accounts)
         if card and purse_amount:
             from_purse = purse_pay(
                 city=city,

@@ -3,6 +3,11 @@
 forgets them at once, other app servers see the change within ``ttl``.
 
 Values are shared between requests and threads: callers must treat them as read-only.
+
+A value computed inside a database transaction is kept only once that transaction
+commits: a row created by it (an account opened on first use, say) disappears with a
+rollback, and its primary key may be given to another row next; a memo that outlived it
+would book on the wrong account.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable
 from typing import TypeVar
+
+from django.db import connection, transaction
 
 T = TypeVar("T")
 _store: dict[tuple, tuple[float, object]] = {}
@@ -23,11 +30,19 @@ def remember(key: tuple[Hashable, ...], ttl: float, compute: Callable[[], T]) ->
     if hit is not None and hit[0] > now:
         return hit[1]  # type: ignore[return-value]
     value = compute()
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _keep(key, ttl, value))
+    else:
+        _keep(key, ttl, value)
+    return value
+
+
+def _keep(key: tuple[Hashable, ...], ttl: float, value: object) -> None:
+    now = time.monotonic()
     if len(_store) >= PRUNE_ABOVE:
         for stale in [k for k, (expires, _v) in list(_store.items()) if expires <= now]:
             _store.pop(stale, None)
     _store[key] = (now + ttl, value)
-    return value
 
 
 def forget(namespace: Hashable) -> None:

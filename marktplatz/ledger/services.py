@@ -146,9 +146,17 @@ def _check_amount(amount: Any) -> None:
 
 
 def _lock(accounts: Iterable[Account]) -> dict[int, Account]:
-    """Lock and re-read the accounts, always in primary-key order (no deadlocks)."""
+    """Lock and re-read the accounts, always in primary-key order (no deadlocks).
+
+    FOR NO KEY UPDATE: it queues postings on the same accounts like FOR UPDATE does, but
+    does not block other transactions that only insert rows referring to the accounts.
+    """
     ids = sorted({a.pk for a in accounts})
-    locked = Account.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",))
+    locked = (
+        Account.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .select_for_update(of=("self",), no_key=True)
+    )
     return {a.pk: a for a in locked}
 
 
@@ -175,13 +183,12 @@ def _apply(
 ) -> tuple[Transaction, bool]:
     """Check and write one transaction of transfers; see ``transaction_post``.
 
-    A concurrent request with the same key is caught by the unique constraint on the
-    key: its insert fails, and the retry below returns the winner's transaction.
+    The key is looked up under the accounts' locks (unless the caller did so with
+    ``lock_for_posting``): a retry of a request still in flight waits for it and replays
+    its answer. A concurrent request with the same key that got past that is caught by the
+    unique constraint on the key: its insert fails, and the retry below returns the
+    winner's transaction.
     """
-    if not replay_checked:
-        earlier = _replay(ledger, idempotency_key, fingerprint)
-        if earlier is not None:
-            return earlier, False
     try:
         with transaction.atomic():
             touched = [t.debit_account for t in rows] + [t.credit_account for t in rows]
@@ -189,6 +196,10 @@ def _apply(
                 accounts = locked
             else:
                 accounts = _lock(touched)
+            if not replay_checked:
+                earlier = _replay(ledger, idempotency_key, fingerprint)
+                if earlier is not None:
+                    return earlier, False
             for pending in locked_extra:
                 if Transfer.objects.filter(pending=pending).exists():
                     raise AlreadyResolved()
@@ -405,6 +416,32 @@ def lock_accounts(accounts: Iterable[Account]) -> dict[int, Account]:
     return _lock(accounts)
 
 
+def lock_for_posting(
+    *,
+    ledger: Ledger,
+    accounts: Iterable[Account],
+    idempotency_key: str | None,
+    request: dict[str, Any],
+) -> tuple[dict[int, Account], Transaction | None]:
+    """The one way a booking starts: lock every account it may touch, then look for an
+    earlier transaction of its idempotency key. Returns (locked accounts, earlier).
+
+    Must be called inside ``transaction.atomic``, before any other row of the booking is
+    locked or read for a decision (balances, debts, what is left to refund): every booking
+    takes its locks in the same order, accounts first and by primary key, so bookings on
+    the same card and business queue instead of deadlocking.
+
+    The key is looked up after the locks on purpose: a retry that arrives while the first
+    request is still in flight waits here for it and then finds its transaction, so it
+    answers like the first instead of judging the balance the first one already changed.
+    Pass ``replay_checked=True`` and ``locked`` to ``transaction_post`` afterwards.
+    Raises IdempotencyConflict if the key was used for another request.
+    """
+    locked = _lock(accounts)
+    earlier = _replay(ledger, idempotency_key, request_fingerprint(request))
+    return locked, earlier
+
+
 def pending_resolve(
     *,
     pending: Transfer,
@@ -502,15 +539,17 @@ def transfer_reverse(
     amount = original.amount if amount is None else amount
     _check_amount(amount)
     with transaction.atomic():
-        # Lock the original so two reversals of it cannot both pass the check below.
+        # Accounts first (the order of every booking), then the original, so that two
+        # reversals of it cannot both pass the check below.
+        locked = _lock([original.debit_account, original.credit_account])
         Transfer.objects.select_for_update(of=("self",)).filter(pk=original.pk).get()
-        reversed_so_far = (
-            Transfer.objects.filter(reverses=original).aggregate(total=Sum("amount"))["total"] or 0
-        )
         fingerprint = _fingerprint(reverses=original.code, amount=amount, reason_code=reason_code)
         earlier = _replay(original.ledger, idempotency_key, fingerprint)
         if earlier is not None:
             return earlier, False
+        reversed_so_far = (
+            Transfer.objects.filter(reverses=original).aggregate(total=Sum("amount"))["total"] or 0
+        )
         if amount > original.amount - reversed_so_far:
             raise InvalidTransfer(
                 _("At most %(left)s can still be reversed.")
@@ -531,6 +570,8 @@ def transfer_reverse(
             header=header,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
+            replay_checked=True,
+            locked=locked,
         )
 
 

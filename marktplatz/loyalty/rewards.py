@@ -26,7 +26,7 @@ from marktplatz.loyalty.models import (
 )
 from marktplatz.loyalty.services import (
     _consume_lots,
-    _debt,
+    booking_lock,
     merchant_account,
     points_ledger,
 )
@@ -57,8 +57,13 @@ def _issuer_account(reward: Reward) -> Account:
 
 def reward_claim(*, member: Member, reward: Reward, idempotency_key: str) -> RewardClaim:
     """Spend points on a reward: stock and the per-person limit hold under concurrency."""
+    request = {"op": "reward", "reward": reward.code, "member": member.code}
     with transaction.atomic():
-        # The reward's row lock serialises claims of it: stock and limits stay exact.
+        # The card's accounts first (the order of every booking), then the reward's row,
+        # which serialises claims of it: stock and limits stay exact.
+        locked, _earlier = booking_lock(
+            city=member.city, member=member, other=_issuer_account(reward), request=request
+        )
         reward = Reward.objects.select_for_update().get(pk=reward.pk)
         earlier = RewardClaim.objects.filter(
             booking__transaction__idempotency_key=idempotency_key, member=member
@@ -73,7 +78,7 @@ def reward_claim(*, member: Member, reward: Reward, idempotency_key: str) -> Rew
                 _("You already have this reward as often as allowed (%(n)s).")
                 % {"n": reward.per_person_limit}
             )
-        if _debt(member) > 0:
+        if locked[member.debt_account_id].balance < 0:
             raise RedemptionRefused(_("Points of a refunded purchase are still owed."))
         try:
             txn, _created = transaction_post(
@@ -82,7 +87,8 @@ def reward_claim(*, member: Member, reward: Reward, idempotency_key: str) -> Rew
                 reason_code="reward",
                 reason=reward.title,
                 idempotency_key=idempotency_key,
-                request={"op": "reward", "reward": reward.code, "member": member.code},
+                request=request,
+                locked=locked,
             )
         except InsufficientFunds:
             raise InsufficientFunds(

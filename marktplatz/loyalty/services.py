@@ -28,7 +28,7 @@ from marktplatz.ledger.services import (
     Leg,
     account_open,
     ledger_for,
-    lock_accounts,
+    lock_for_posting,
     replay,
     request_fingerprint,
     transaction_post,
@@ -287,8 +287,31 @@ def _consume_lots(member: Member, points: int, first_booking: Booking | None = N
         lot.save(update_fields=["remaining"])
 
 
-def _debt(member: Member) -> int:
-    return -Account.objects.get(pk=member.debt_account_id).balance
+def booking_lock(
+    *,
+    city: Any,
+    member: Member,
+    other: Account | None = None,
+    key: str | None = None,
+    request: dict | None = None,
+) -> tuple[dict[int, Account], Booking | None]:
+    """Lock the card's accounts (points and debt) and the other side's (the business, the
+    operator), and find an earlier booking of ``key``: the start of every points booking
+    (see ``lock_for_posting``).
+
+    Must be called inside ``transaction.atomic``, before any other lock. The debt, the
+    balance, the day's earnings and the member's points lots are read only after this.
+    """
+    accounts = [member.account, member.debt_account]
+    if other is not None:
+        accounts.append(other)
+    locked, earlier = lock_for_posting(
+        ledger=points_ledger(city=city),
+        accounts=accounts,
+        idempotency_key=key,
+        request=request or {},
+    )
+    return locked, Booking.objects.get(transaction=earlier) if earlier is not None else None
 
 
 def earn(
@@ -358,7 +381,15 @@ def earn(
         # The daily cap and the debt are read under the lock of the member's accounts,
         # so two purchases at once cannot both use the rest of the cap.
         issuer = merchant_account(merchant=merchant)
-        locked = lock_accounts([member.account, member.debt_account, issuer])
+        locked, earlier = booking_lock(
+            city=city,
+            member=member,
+            other=merchant_account(merchant=merchant),
+            key=idempotency_key,
+            request=request,
+        )
+        if earlier is not None:
+            return earlier, False
         since, earned = Member.objects.values_list("earned_since", "earned_since_points").get(
             pk=member.pk
         )
@@ -503,7 +534,16 @@ def redeem(
         )
     member = card.member
     with transaction.atomic():
-        if _debt(member) > 0:
+        locked, earlier = booking_lock(
+            city=city,
+            member=member,
+            other=merchant_account(merchant=merchant),
+            key=idempotency_key,
+            request=request,
+        )
+        if earlier is not None:
+            return earlier, False
+        if locked[member.debt_account_id].balance < 0:
             raise RedemptionRefused(
                 _(
                     "Points of a refunded purchase are still owed; redeeming is possible again once they are repaid."
@@ -520,6 +560,7 @@ def redeem(
                 idempotency_key=idempotency_key,
                 request=request,
                 replay_checked=True,
+                locked=locked,
             )
         except InsufficientFunds as error:
             raise InsufficientFunds(
@@ -576,8 +617,16 @@ def refund(
         )
     member = booking.member
     with transaction.atomic():
-        # Lock the member's account first: refunds of one booking queue here.
-        Account.objects.select_for_update().filter(pk=member.account_id).first()
+        # Refunds of one booking queue here, under the card's and the business's locks.
+        locked, earlier = booking_lock(
+            city=city,
+            member=member,
+            other=merchant_account(merchant=booking.merchant),
+            key=idempotency_key,
+            request=request,
+        )
+        if earlier is not None:
+            return earlier, False
         done = Booking.objects.filter(original=booking).aggregate(
             purchase=Sum("purchase_minor"), points=Sum("points")
         )
@@ -595,8 +644,7 @@ def refund(
         # back exactly the points of the purchase.
         points_back = booking.points * (refunded + amount) // booking.purchase_minor
         points_back -= points_back_so_far
-        account = Account.objects.get(pk=member.account_id)
-        take = min(points_back, max(account.available, 0))
+        take = min(points_back, max(locked[member.account_id].available, 0))
         shortfall = points_back - take
         merchant_acc = merchant_account(merchant=booking.merchant)
         legs = []
@@ -623,6 +671,7 @@ def refund(
             idempotency_key=idempotency_key,
             request=request,
             replay_checked=True,
+            locked=locked,
         )
         if not created:
             return Booking.objects.get(transaction=txn), False
@@ -649,18 +698,23 @@ def bonus_grant(
     """A turnover-independent bonus from the operator (welcome bonus when points=None)."""
     programme = programme_for(city=member.city)
     reason = reason or _("Welcome bonus")
-    if points is None:
-        if member.welcomed or not programme.welcome_bonus:
-            return None
-        points = programme.welcome_bonus
-        Member.objects.filter(pk=member.pk).update(welcomed=True)
+    bonus = operator_account(city=member.city, purpose="bonus")
     with transaction.atomic():
+        locked, _earlier = booking_lock(city=member.city, member=member, other=bonus)
+        if points is None:
+            # Once per member: the flag is read and set under the card's lock.
+            welcomed = Member.objects.values_list("welcomed", flat=True).get(pk=member.pk)
+            if welcomed or not programme.welcome_bonus:
+                return None
+            points = programme.welcome_bonus
+            Member.objects.filter(pk=member.pk).update(welcomed=True)
         txn, _created = transaction_post(
             ledger=points_ledger(city=member.city),
-            legs=[Leg(operator_account(city=member.city, purpose="bonus"), member.account, points)],
+            legs=[Leg(bonus, member.account, points)],
             reason_code=reason_code,
             reason=reason,
             actor=actor,
+            locked=locked,
         )
         booking = Booking.objects.create(
             city=member.city,
@@ -686,7 +740,7 @@ def points_expire(*, city: Any, now: dt.datetime | None = None) -> int:
     )
     for member in Member.objects.filter(pk__in=list(member_ids)):
         with transaction.atomic():
-            Account.objects.select_for_update().filter(pk=member.account_id).first()
+            locked, _earlier = booking_lock(city=city, member=member, other=breakage)
             lots = list(
                 PointsLot.objects.select_for_update().filter(
                     member=member, expires_at__lte=now, remaining__gt=0
@@ -702,6 +756,7 @@ def points_expire(*, city: Any, now: dt.datetime | None = None) -> int:
                 reason=_("Points expired"),
                 actor_label="system:expiry",
                 idempotency_key=f"expiry:{member.code}:{now:%Y%m%d%H%M%S}",
+                locked=locked,
             )
             Booking.objects.create(
                 city=city, kind=BookingKind.EXPIRY, member=member, points=points, transaction=txn
@@ -724,12 +779,14 @@ def points_adjust(*, member: Member, points: int, reason: str, actor: Any) -> Bo
     bonus = operator_account(city=city, purpose="bonus")
     leg = Leg(bonus, member.account, points) if points > 0 else Leg(member.account, bonus, -points)
     with transaction.atomic():
+        locked, _earlier = booking_lock(city=city, member=member, other=bonus)
         txn, _created = transaction_post(
             ledger=points_ledger(city=city),
             legs=[leg],
             reason_code="adjustment",
             reason=reason,
             actor=actor,
+            locked=locked,
         )
         booking = Booking.objects.create(
             city=city,
@@ -794,7 +851,10 @@ def card_claim(*, card: Card, user: Any) -> Member:
         else:
             member = own
             anonymous = card.member
-            points = Account.objects.get(pk=anonymous.account_id).available
+            locked, _earlier = booking_lock(
+                city=city, member=anonymous, other=own.account, request={}
+            )
+            points = locked[anonymous.account_id].available
             if points:
                 txn, _created = transaction_post(
                     ledger=points_ledger(city=city),
@@ -802,6 +862,7 @@ def card_claim(*, card: Card, user: Any) -> Member:
                     reason_code="card.claimed",
                     reason=_("Points of card %(card)s") % {"card": str(card)},
                     actor=user,
+                    locked=locked,
                 )
                 booking = Booking.objects.create(
                     city=city,

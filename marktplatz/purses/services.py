@@ -26,7 +26,13 @@ from django.utils.translation import gettext as _
 from marktplatz.audit.services import audit_record
 from marktplatz.core.templatetags.marktplatz import money
 from marktplatz.ledger.models import Account, AccountKind
-from marktplatz.ledger.services import Leg, account_open, lock_accounts, replay, transaction_post
+from marktplatz.ledger.services import (
+    Leg,
+    account_open,
+    lock_for_posting,
+    replay,
+    transaction_post,
+)
 from marktplatz.purses.models import (
     DEFAULT_MONTHLY_LIMITS,
     FALLBACK_MONTHLY_LIMIT,
@@ -183,8 +189,15 @@ def purse_pay(
     with transaction.atomic():
         entries = purse_of(card=card)
         # Balances are read again under the accounts' locks: two tills at once cannot
-        # both spend the same money.
-        locked = lock_accounts([entry.voucher.account for entry in entries] + [payee])
+        # both spend the same money, and a retry in flight waits and replays.
+        locked, earlier = lock_for_posting(
+            ledger=ledger,
+            accounts=[entry.voucher.account for entry in entries] + [payee],
+            idempotency_key=idempotency_key,
+            request=request,
+        )
+        if earlier is not None:
+            return _result(earlier, card, created=False)
         available = sum(locked[entry.voucher.account_id].available for entry in entries)
         if amount_minor > available:
             raise VoucherInsufficient(
@@ -209,7 +222,7 @@ def purse_pay(
             actor_label=actor_label,
             idempotency_key=idempotency_key,
             request=request,
-            replay_checked=bool(idempotency_key),
+            replay_checked=True,
             locked=locked,
         )
         if not created:

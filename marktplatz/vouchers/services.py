@@ -27,7 +27,7 @@ from marktplatz.ledger.services import (
     Leg,
     account_open,
     ledger_for,
-    lock_accounts,
+    lock_for_posting,
     replay,
     transaction_post,
 )
@@ -238,7 +238,14 @@ def voucher_redeem(
     with transaction.atomic():
         # The balance is read under the lock of the voucher's account: two tills at once
         # cannot both spend the rest.
-        locked = lock_accounts([voucher.account, payee])
+        locked, earlier = lock_for_posting(
+            ledger=ledger,
+            accounts=[voucher.account, payee],
+            idempotency_key=idempotency_key,
+            request=request,
+        )
+        if earlier is not None:
+            return VoucherRedemption.objects.filter(transaction=earlier).get(), False
         balance = locked[voucher.account_id].available
         if amount_minor > balance:
             raise VoucherInsufficient(
@@ -254,7 +261,7 @@ def voucher_redeem(
             actor_label=actor_label,
             idempotency_key=idempotency_key,
             request=request,
-            replay_checked=bool(idempotency_key),
+            replay_checked=True,
             locked=locked,
         )
         if not created:
@@ -276,16 +283,22 @@ def vouchers_expire(*, city: Any, now: dt.datetime | None = None) -> int:
     ledger = money_ledger(city=city)
     count = 0
     for voucher in Voucher.objects.filter(city_id=city.pk, expired=False, expires_at__lt=now):
+        breakage = operator_account(city, "voucher-breakage")
         with transaction.atomic():
-            rest = balance_of(voucher)
+            locked, _earlier = lock_for_posting(
+                ledger=ledger, accounts=[voucher.account, breakage], idempotency_key=None,
+                request={},
+            )  # fmt: skip
+            rest = locked[voucher.account_id].available
             if rest > 0:
                 transaction_post(
                     ledger=ledger,
-                    legs=[Leg(voucher.account, operator_account(city, "voucher-breakage"), rest)],
+                    legs=[Leg(voucher.account, breakage, rest)],
                     reason_code="voucher.expired",
                     reason=_("Voucher expired"),
                     actor_label="system:expiry",
                     idempotency_key=f"voucher-expiry:{voucher.code}",
+                    locked=locked,
                 )
             Voucher.objects.filter(pk=voucher.pk).update(expired=True)
             count += 1

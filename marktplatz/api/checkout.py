@@ -9,6 +9,7 @@ the one key).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,10 +63,9 @@ def checkout_pay(
             accounts += [member.account, member.debt_account]
             accounts.append(loyalty.merchant_account(merchant=merchant))
         if voucher_code and voucher_amount:
-            try:
+            # An unknown code: the voucher part below answers for it.
+            with contextlib.suppress(VoucherNotFound):
                 accounts.append(vouchers.voucher_lookup(city=city, code=voucher_code).account)
-            except VoucherNotFound:
-                pass  # the voucher part answers for it below
         if (the_card and purse_amount) or (voucher_code and voucher_amount):
             accounts.append(vouchers.merchant_voucher_account(merchant=merchant))
         lock_accounts(accounts)

@@ -85,22 +85,6 @@ def town_figures(*, city: Any) -> dict[str, Any]:
     }
 
 
-def merchant_day(*, merchant: Any, since) -> dict[str, Any]:
-    """A merchant's bookings since ``since`` (the cashier's daily summary)."""
-    bookings = Booking.objects.filter(merchant=merchant, created_at__gte=since)
-    totals = bookings.aggregate(
-        earn_count=Count("pk", filter=Q(kind=BookingKind.EARN)),
-        turnover=Sum("purchase_minor", filter=Q(kind=BookingKind.EARN)),
-        issued=Sum("points", filter=Q(kind=BookingKind.EARN)),
-        redeemed=Sum("points", filter=Q(kind=BookingKind.REDEEM)),
-        taken_back=Sum("points", filter=Q(kind__in=[BookingKind.REFUND, BookingKind.CANCEL])),
-    )
-    return {
-        "totals": {k: v or 0 for k, v in totals.items()},
-        "bookings": list(bookings.select_related("card").order_by("-created_at")[:100]),
-    }
-
-
 def card_search(*, query: str) -> QuerySet[Card]:
     """The town's cards for the operator: by holder e-mail or name, or by card digits.
 

@@ -13,7 +13,7 @@ urlpatterns = [
     path("merchant/<str:code>/pos/earn/", views.pos_earn, name="pos_earn"),
     path("merchant/<str:code>/pos/redeem/", views.pos_redeem, name="pos_redeem"),
     path("merchant/<str:code>/pos/cancel/<str:booking>/", views.pos_cancel, name="pos_cancel"),
-    path("merchant/<str:code>/pos/today/", views.pos_today, name="pos_today"),
+    # merchant/<code>/pos/today/ (the day's summary) is in purses: it adds vouchers and purse.
     path("merchant/<str:code>/pos/refund/", views.pos_refund, name="pos_refund"),
     path("operator/card/", views.operator_card, name="operator_card"),
     path("operator/card/rules/", views.operator_rules, name="operator_rules"),

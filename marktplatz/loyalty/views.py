@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import uuid
 
 from csp.decorators import csp_update
@@ -23,12 +22,12 @@ from django.views.decorators.http import require_POST
 
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
 from marktplatz.accounts.permissions import city_required, role_required
-from marktplatz.accounts.selectors import is_operator, merchant_role
+from marktplatz.accounts.selectors import is_operator
 from marktplatz.accounts.services import citizen_join
 from marktplatz.audit.services import audit_record
 from marktplatz.core.qr import qr_svg
 from marktplatz.ledger.errors import LedgerError
-from marktplatz.loyalty import selectors, services
+from marktplatz.loyalty import rules, selectors, services
 from marktplatz.loyalty.forms import (
     AdjustForm,
     BatchForm,
@@ -138,8 +137,15 @@ def service_worker(request):
 
 
 def _pos_context(request, merchant, **extra):
-    extra.setdefault("refund_form", RefundForm(initial={"key": uuid.uuid4().hex}, prefix="refund"))
-    return {"merchant": merchant, "card_form": CardForm(), **extra}
+    role = rules.till_role(user=request.user, merchant=merchant)
+    # Only those who may refund part of a purchase see the refund form (not cashiers).
+    if rules.may_refund_partly(role=role):
+        extra.setdefault(
+            "refund_form", RefundForm(initial={"key": uuid.uuid4().hex}, prefix="refund")
+        )
+    else:
+        extra.pop("refund_form", None)
+    return {"merchant": merchant, "card_form": CardForm(), "till_role": role, **extra}
 
 
 def _pos_render(request, merchant, partial: str, context: dict, status: int = 200):
@@ -240,16 +246,16 @@ def _receipt(request, merchant, booking):
 
 
 def _may_cancel(request, merchant, booking) -> bool:
-    if booking.kind != BookingKind.EARN:
+    """The receipt's "cancel booking" button: the whole purchase, nothing refunded yet."""
+    if booking.kind != BookingKind.EARN or booking.corrections.exists():
         return False
-    programme = services.programme_for(city=request.city)
-    role = merchant_role(user=request.user, merchant=merchant)
-    window = (
-        dt.timedelta(minutes=programme.cancel_window_minutes)
-        if role is not None and role.kind == RoleKind.MERCHANT_CASHIER
-        else dt.timedelta(days=programme.refund_window_days)
+    return rules.refund_allowed(
+        booking=booking,
+        role=rules.till_role(user=request.user, merchant=merchant),
+        programme=services.programme_for(city=request.city),
+        now=timezone.now(),
+        corrected=False,
     )
-    return timezone.now() - booking.created_at <= window and not booking.corrections.exists()
 
 
 @city_required
@@ -353,18 +359,6 @@ def pos_refund(request, code):
                 )
     return render(
         request, "loyalty/pos.html", _pos_context(request, merchant, refund_form=form), status=200
-    )
-
-
-@city_required
-@login_required
-def pos_today(request, code):
-    merchant = access_merchant(user=request.user, code=code)
-    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    return render(
-        request,
-        "loyalty/pos_today.html",
-        {"merchant": merchant, "day": selectors.merchant_day(merchant=merchant, since=since)},
     )
 
 

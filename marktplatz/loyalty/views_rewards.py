@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +18,7 @@ from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.accounts.services import citizen_join
 from marktplatz.core.qr import qr_svg
 from marktplatz.ledger.errors import LedgerError
-from marktplatz.loyalty import rewards, selectors, services
+from marktplatz.loyalty import rewards, rules, selectors, services
 from marktplatz.loyalty.forms import EventForm, FulfilForm, RewardForm
 from marktplatz.loyalty.models import MemberEvent, Reward, RewardClaim
 from marktplatz.merchants.selectors import access_merchant
@@ -139,10 +140,13 @@ def _manage(request, *, merchant, data):
 def merchant_rewards(request, code):
     merchant = access_merchant(user=request.user, code=code)
     programme = services.programme_for(city=request.city)
+    # Cashiers hand rewards out; the rate and the offer are the owner's and managers'.
+    can_manage = rules.may_manage(role=rules.till_role(user=request.user, merchant=merchant))
     rate_error = None
     data = request.POST if request.method == "POST" else None
+    if data is not None and not can_manage and ("rate" in data or "reward-title" in data):
+        raise PermissionDenied
     if data is not None and "rate" in data:
-        access_merchant(user=request.user, code=code, manage=True)  # owners and managers only
         try:
             services.merchant_rate_set(
                 merchant=merchant, points_per_unit=int(data["rate"]), actor=request.user
@@ -163,6 +167,7 @@ def merchant_rewards(request, code):
         "loyalty/manage_rewards.html",
         {
             "merchant": merchant,
+            "can_manage": can_manage,
             "rate": services.rate_for(programme=programme, merchant=merchant),
             "rate_error": rate_error,
             "rate_range": range(
@@ -193,5 +198,5 @@ def operator_rewards(request):
     return render(
         request,
         "loyalty/manage_rewards.html",
-        {"event_form": event_form, "events": events, **result},
+        {"event_form": event_form, "events": events, "can_manage": True, **result},
     )

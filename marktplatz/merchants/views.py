@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marktplatz.accounts.models import OPERATOR_KINDS
+from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
 from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.accounts.selectors import (
     invitable_kinds,
     is_operator,
+    merchant_role,
     open_invitations,
     staff_of_merchant,
 )
@@ -116,10 +117,13 @@ def signup(request):
 @login_required
 def merchant_home(request, code):
     merchant = selectors.access_merchant(user=request.user, code=code)
+    role = merchant_role(user=request.user, merchant=merchant)
+    # Cashiers book at the till; the profile, staff and integrations are not theirs.
+    can_manage = role is None or role.kind != RoleKind.MERCHANT_CASHIER  # None: the operator
     return render(
         request,
         "merchants/merchant_home.html",
-        {"merchant": merchant, "hours": _hours_rows(merchant)},
+        {"merchant": merchant, "hours": _hours_rows(merchant), "can_manage": can_manage},
     )
 
 

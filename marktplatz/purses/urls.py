@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marktplatz.purses import views
+from marktplatz.purses import views, views_till
 
 urlpatterns = [
     path("card/purse/", views.card_purse, name="card_purse"),
@@ -22,6 +22,7 @@ urlpatterns = [
         views.employer_invoice_pdf,
         name="employer_invoice_pdf",
     ),
+    path("merchant/<str:code>/pos/today/", views_till.pos_today, name="pos_today"),
     path(
         "merchant/<str:code>/card-payment/",
         views.merchant_card_payment,

@@ -234,7 +234,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_PROXY", False):
+# Behind a reverse proxy: the client's address comes from X-Forwarded-For, the entry
+# TRUSTED_PROXY_HOPS places from the right (marktplatz.core.clientip); without it the
+# header is ignored.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
+# Unknown cards, vouchers and reward codes a business may try (all its tills together)
+# per window before every lookup is refused for the rest of it (marktplatz.core.throttle).
+GUESS_LIMIT = env_int("GUESS_LIMIT", 30)
+GUESS_WINDOW_SECONDS = env_int("GUESS_WINDOW_SECONDS", 600)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

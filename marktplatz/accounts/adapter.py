@@ -4,6 +4,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 from django.urls import reverse
 
+from marktplatz.core.clientip import client_address
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
@@ -23,6 +25,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
         city = getattr(context.request, "city", None)
         return f"[{city.name if city else 'Marktplatz'}] {subject}"
+
+    def get_client_ip(self, request):
+        """allauth's rate limits (login, signup, codes) count the same address as ours."""
+        return client_address(request) or super().get_client_ip(request)
 
     def get_login_redirect_url(self, request):
         return reverse("home")

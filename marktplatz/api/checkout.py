@@ -10,6 +10,7 @@ the one key).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +23,22 @@ from marktplatz.loyalty.errors import BadAmount
 from marktplatz.loyalty.models import Booking
 from marktplatz.purses.services import PurseRedemptionResult, purse_of, purse_pay
 from marktplatz.vouchers import services as vouchers
-from marktplatz.vouchers.errors import VoucherNotFound
+from marktplatz.vouchers.errors import VoucherInsufficient, VoucherNotFound
 from marktplatz.vouchers.models import VoucherRedemption
+
+
+@contextlib.contextmanager
+def used_up_as_unknown() -> Iterator[None]:
+    """A voucher with nothing left answers like an unknown code (VoucherNotFound).
+
+    Telling "used up" from "unknown" would tell a guesser which codes once existed.
+    """
+    try:
+        yield
+    except VoucherInsufficient as error:
+        if error.details.get("balance") == 0:
+            raise VoucherNotFound() from None
+        raise
 
 
 @dataclass
@@ -90,13 +105,14 @@ def checkout_pay(
             )
             created = created or points_created
         if voucher_code and voucher_amount:
-            payment, voucher_created = vouchers.voucher_redeem(
-                city=city,
-                merchant=merchant,
-                code=voucher_code,
-                amount_minor=voucher_amount,
-                idempotency_key=f"{idempotency_key}:voucher",
-                actor_label=actor_label,
-            )
+            with used_up_as_unknown():
+                payment, voucher_created = vouchers.voucher_redeem(
+                    city=city,
+                    merchant=merchant,
+                    code=voucher_code,
+                    amount_minor=voucher_amount,
+                    idempotency_key=f"{idempotency_key}:voucher",
+                    actor_label=actor_label,
+                )
             created = created or voucher_created
     return Checkout(points=booking, voucher=payment, purse=from_purse, created=created)

@@ -81,3 +81,24 @@ class WebhookDelivery(CityOwned):
     class Meta:
         verbose_name = _("webhook delivery")
         ordering = ["-created_at"]
+
+
+class IdempotentAnswer(CityOwned):
+    """The first answer to a till's write that books nothing in the ledger (a reward
+    hand-out), kept so that a retry with the same Idempotency-Key gets it again.
+
+    The row is written first, in the transaction of the write: a second request with the
+    same key waits on the unique index until the first has committed, then replays it.
+    """
+
+    terminal = models.ForeignKey(TerminalKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(default=0)
+    body = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["terminal", "key"], name="api_answer_once_per_key")
+        ]

@@ -3,15 +3,26 @@
 Every write needs an ``Idempotency-Key`` header: a retry with the same key and body
 returns the first answer (with ``Idempotent-Replayed: true``); the same key with another
 body is a 409. Amounts are integers in minor units (cents, Rappen); points are integers.
+
+Every error, including unknown paths, wrong methods and server errors, is JSON
+``{"error": code, "message": text}``. Unknown cards, vouchers and reward codes are
+counted per business (all its tills together); after too many the business gets
+``429 too_many_attempts`` for every code for a while. A used-up voucher answers like an
+unknown one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.db import OperationalError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -19,17 +30,19 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from pydantic import StrictInt
 
-from marktplatz.api.checkout import checkout_pay
-from marktplatz.api.services import terminal_key_check
+from marktplatz.api.checkout import checkout_pay, used_up_as_unknown
+from marktplatz.api.services import answer_once, terminal_key_check
+from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.ledger.models import Account
 from marktplatz.loyalty import services as loyalty
+from marktplatz.loyalty.errors import CardNotFound
 from marktplatz.loyalty.models import Booking
+from marktplatz.loyalty.rewards import RewardUnavailable
+from marktplatz.loyalty.rewards import reward_fulfil as fulfil
 from marktplatz.purses.services import purse_balance
 from marktplatz.vouchers import services as vouchers
 from marktplatz.vouchers.errors import VoucherNotFound
-from marktplatz.vouchers.throttle import count_attempt, over_limit
-from marktplatz.vouchers.throttle import logger as guessing
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,200}$")
 
@@ -52,9 +65,51 @@ api = NinjaAPI(
 )
 
 
+log = logging.getLogger("marktplatz.api")
+server_errors = logging.getLogger("django.request")
+
+# Every value of ``error`` the API answers (docs/api.md explains each; a test holds the
+# list, the schema and the docs together).
+ERROR_CODES = [
+    "bad_request",
+    "unauthorized",
+    "not_found",
+    "card_not_found",
+    "voucher_not_found",
+    "method_not_allowed",
+    "card_blocked",
+    "insufficient_funds",
+    "idempotency_conflict",
+    "not_refundable",
+    "redemption_refused",
+    "merchant_not_accepting",
+    "reward_unavailable",
+    "voucher_expired",
+    "voucher_insufficient",
+    "voucher_on_card",
+    "purse_refused",
+    "payload_too_large",
+    "bad_amount",
+    "wrong_currency",
+    "invalid_request",
+    "booking_refused",
+    "voucher_refused",
+    "too_many_attempts",
+    "server_error",
+    "try_again",
+]
+
+
 class ErrorOut(Schema):
-    error: str = Field(description="machine-readable reason, e.g. insufficient_funds")
+    error: str = Field(
+        description="machine-readable reason, e.g. insufficient_funds",
+        json_schema_extra={"enum": ERROR_CODES},
+    )
     message: str = Field(description="the reason in the town's language")
+
+
+POSITIVE = {"minimum": 1}
+CURRENCIES = Literal["EUR", "CHF"]
 
 
 class CardOut(Schema):
@@ -72,18 +127,26 @@ class CardOut(Schema):
 
 class EarnIn(Schema):
     card: str = Field(max_length=64, description="QR token (MPC1-…) or printed card number")
-    amount: StrictInt = Field(description="purchase amount in minor units (cents)")
-    currency: str = Field(min_length=3, max_length=3)
+    amount: StrictInt = Field(
+        description="purchase amount in minor units (cents); at most the town's limit per "
+        "purchase (422 bad_amount)",
+        json_schema_extra=POSITIVE,
+    )
+    currency: CURRENCIES = Field(
+        description="the town's currency; the other one is 422 wrong_currency"
+    )
 
 
 class RedeemIn(Schema):
     card: str = Field(max_length=64)
-    points: StrictInt
+    points: StrictInt = Field(json_schema_extra=POSITIVE)
 
 
 class RefundIn(Schema):
     amount: StrictInt | None = Field(
-        default=None, description="refunded amount in minor units; the whole purchase if left out"
+        default=None,
+        description="refunded amount in minor units; the whole purchase if left out",
+        json_schema_extra=POSITIVE,
     )
 
 
@@ -172,11 +235,67 @@ def validation_error(request, exc: NinjaValidationError):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    code = {400: "bad_request", 404: "not_found", 409: "conflict", 429: "too_many_attempts"}.get(
-        exc.status_code, "error"
+    code = {400: "bad_request", 404: "not_found", 429: "too_many_attempts"}.get(
+        exc.status_code, "bad_request"
     )
     return api.create_response(
         request, {"error": code, "message": str(exc)}, status=exc.status_code
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc: Http404):
+    return api.create_response(
+        request,
+        {"error": "not_found", "message": _("There is no such path in the POS API.")},
+        status=404,
+    )
+
+
+@api.exception_handler(TooManyAttempts)
+def too_many_attempts(request, exc: TooManyAttempts):
+    response = api.create_response(
+        request, {"error": exc.code, "message": str(exc.message)}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled
+# back whole, so the same request with the same Idempotency-Key may simply be sent again.
+RETRYABLE = {"40P01", "40001"}
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc: Exception):
+    """Anything unexpected: logged like Django logs a 500, answered as JSON (never a page)."""
+    cause = getattr(exc, "__cause__", None)
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if isinstance(exc, OperationalError) and sqlstate in RETRYABLE:
+        log.warning("retryable database error on %s: %s", request.path, exc)
+        response = api.create_response(
+            request,
+            {
+                "error": "try_again",
+                "message": _("The booking collided with another one. Please send it again."),
+            },
+            status=503,
+        )
+        response["Retry-After"] = "1"
+        return response
+    server_errors.error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
+    )
+    return api.create_response(
+        request,
+        {
+            "error": "server_error",
+            "message": _("Something went wrong on our side. Nothing was booked."),
+        },
+        status=500,
     )
 
 
@@ -194,9 +313,28 @@ ERRORS = {
     401: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
+    413: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
+    500: ErrorOut,
+    503: ErrorOut,
 }
+
+
+@contextmanager
+def _codes(request) -> Iterator[None]:
+    """A request that names a card, voucher or reward code: counted against guessing.
+
+    Unknown codes count per merchant (every key and the till pages together); a used-up
+    voucher answers, and counts, like an unknown one.
+    """
+    with merchant_guard(
+        merchant_id=request.auth.merchant_id,
+        misses=(CardNotFound, VoucherNotFound, RewardUnavailable),
+        label=request.auth.label,
+    ):
+        yield
+
 
 # Writes take an Idempotency-Key header (read in _idempotency_key); say so in the schema.
 IDEMPOTENT = {
@@ -214,7 +352,8 @@ IDEMPOTENT = {
 
 @api.get("/cards/{identifier}", response={200: CardOut, **ERRORS}, summary="Look up a card")
 def card_get(request, identifier: str):
-    card = loyalty.card_lookup(city=request.city, identifier=identifier)
+    with _codes(request):
+        card = loyalty.card_lookup(city=request.city, identifier=identifier)
     account = Account.objects.get(pk=card.member.account_id)
     programme = loyalty.programme_for(city=request.city)
     debt = -Account.objects.get(pk=card.member.debt_account_id).balance
@@ -237,15 +376,16 @@ def card_get(request, identifier: str):
 )
 def earn(request, payload: EarnIn, response: HttpResponse):
     key = _idempotency_key(request)
-    booking, created = loyalty.earn(
-        city=request.city,
-        merchant=request.auth.merchant,
-        card=payload.card,
-        purchase_minor=payload.amount,
-        currency=payload.currency.upper(),
-        idempotency_key=key,
-        actor_label=request.auth.label,
-    )
+    with _codes(request):
+        booking, created = loyalty.earn(
+            city=request.city,
+            merchant=request.auth.merchant,
+            card=payload.card,
+            purchase_minor=payload.amount,
+            currency=payload.currency,
+            idempotency_key=key,
+            actor_label=request.auth.label,
+        )
     return _answer(request, response, booking, created)
 
 
@@ -257,7 +397,8 @@ def earn(request, payload: EarnIn, response: HttpResponse):
 )
 def redeem(request, payload: RedeemIn, response: HttpResponse):
     key = _idempotency_key(request)
-    card = loyalty.card_lookup(city=request.city, identifier=payload.card)
+    with _codes(request):
+        card = loyalty.card_lookup(city=request.city, identifier=payload.card)
     booking, created = loyalty.redeem(
         city=request.city,
         merchant=request.auth.merchant,
@@ -318,40 +459,53 @@ class FulfilOut(Schema):
     response={200: FulfilOut, **ERRORS},
     summary="Hand out a reward a card holder got for points",
     description="Only the merchant that offers the reward can hand it out, and only once; "
-    "a second call answers 409 reward_unavailable.",
+    "a second hand-out answers 409 reward_unavailable. A retry with the same "
+    "Idempotency-Key replays the first answer.",
+    openapi_extra=IDEMPOTENT,
 )
-def reward_fulfil(request, payload: FulfilIn):
-    from marktplatz.loyalty.rewards import reward_fulfil as fulfil
+def reward_fulfil(request, payload: FulfilIn, response: HttpResponse):
+    key = _idempotency_key(request)
 
-    claim = fulfil(
-        token=payload.code,
-        merchant=request.auth.merchant,
-        actor=None,
-        actor_label=f"{request.auth.label} ({request.auth.name})",
+    def hand_out() -> tuple[int, dict]:
+        with _codes(request):
+            claim = fulfil(
+                token=payload.code,
+                merchant=request.auth.merchant,
+                actor=None,
+                actor_label=f"{request.auth.label} ({request.auth.name})",
+            )
+        return 200, {
+            "reward": claim.reward.title,
+            "points": claim.reward.points,
+            "status": claim.status,
+            "fulfilled_at": claim.fulfilled_at.isoformat(),
+        }
+
+    status, body, created = answer_once(
+        terminal=request.auth,
+        key=key,
+        request={"op": "reward.fulfil", "code": payload.code.strip().upper()},
+        produce=hand_out,
     )
-    return 200, {
-        "reward": claim.reward.title,
-        "points": claim.reward.points,
-        "status": claim.status,
-        "fulfilled_at": claim.fulfilled_at,
-    }
+    if not created:
+        response["Idempotent-Replayed"] = "true"
+    return status, body
 
 
 # --- City vouchers ----------------------------------------------------------------------
 
-# Unknown voucher codes a till may try per window before it is refused (guessing).
-VOUCHER_MISSES, VOUCHER_WINDOW = 20, 600
-
 
 class VoucherOut(Schema):
-    balance: int = Field(description="what is left, in minor units")
+    balance: int = Field(description="what is left, in minor units (more than 0)")
     currency: str
     valid_until: dt.datetime
 
 
 class VoucherRedeemIn(Schema):
     code: str = Field(max_length=64, description="the voucher code (MPV1-…), as printed or scanned")
-    amount: StrictInt = Field(description="the amount paid with the voucher, in minor units")
+    amount: StrictInt = Field(
+        description="the amount paid with the voucher, in minor units", json_schema_extra=POSITIVE
+    )
 
 
 class VoucherRedemptionOut(Schema):
@@ -362,32 +516,18 @@ class VoucherRedemptionOut(Schema):
     created_at: dt.datetime
 
 
-def _voucher_guard(request):
-    """Refuse a till that has tried too many unknown codes; count its misses."""
-    scope = f"voucher-api:{request.auth.pk}"
-    if over_limit(scope, VOUCHER_MISSES):
-        guessing.warning("voucher guessing throttled for %s", request.auth.label)
-        raise HttpError(429, _("Too many attempts. Please try again in a few minutes."))
-    return scope
-
-
-def _voucher_miss(request, scope: str) -> None:
-    count_attempt(scope, VOUCHER_WINDOW)
-    guessing.info("unknown voucher code from %s", request.auth.label)
-
-
 @api.post(
     "/vouchers/redeem",
     response={201: VoucherRedemptionOut, **ERRORS},
     summary="Pay with a city voucher",
     description="Any part of the balance; an amount above it is refused (409 "
-    "voucher_insufficient) with the balance in the message.",
+    "voucher_insufficient) with the balance in the message. A used-up voucher answers "
+    "404 voucher_not_found, like an unknown code.",
     openapi_extra=IDEMPOTENT,
 )
 def voucher_redeem(request, payload: VoucherRedeemIn, response: HttpResponse):
     key = _idempotency_key(request)
-    scope = _voucher_guard(request)
-    try:
+    with _codes(request), used_up_as_unknown():
         redemption, created = vouchers.voucher_redeem(
             city=request.city,
             merchant=request.auth.merchant,
@@ -396,9 +536,6 @@ def voucher_redeem(request, payload: VoucherRedeemIn, response: HttpResponse):
             idempotency_key=key,
             actor_label=request.auth.label,
         )
-    except VoucherNotFound:
-        _voucher_miss(request, scope)
-        raise
     if not created:
         response["Idempotent-Replayed"] = "true"
     return 201, {
@@ -410,14 +547,46 @@ def voucher_redeem(request, payload: VoucherRedeemIn, response: HttpResponse):
     }
 
 
+NOT_NEGATIVE = {"minimum": 0}
+
+
 class CheckoutIn(Schema):
     card: str | None = Field(default=None, max_length=64, description="card paying with points")
-    points: StrictInt = Field(default=0, description="points to pay with")
-    voucher: str | None = Field(default=None, max_length=64, description="voucher code")
-    voucher_amount: StrictInt = Field(default=0, description="minor units paid by the voucher")
-    purse_amount: StrictInt = Field(
-        default=0, description="minor units paid from the purse of ``card``"
+    points: StrictInt = Field(
+        default=0, description="points to pay with", json_schema_extra=NOT_NEGATIVE
     )
+    voucher: str | None = Field(default=None, max_length=64, description="voucher code")
+    voucher_amount: StrictInt = Field(
+        default=0, description="minor units paid by the voucher", json_schema_extra=NOT_NEGATIVE
+    )
+    purse_amount: StrictInt = Field(
+        default=0,
+        description="minor units paid from the purse of ``card``",
+        json_schema_extra=NOT_NEGATIVE,
+    )
+
+    model_config = {
+        # At least one part: points or the purse of a card, or a voucher (422 bad_amount).
+        "json_schema_extra": {
+            "anyOf": [
+                {
+                    "required": ["card", "points"],
+                    "properties": {"card": {"type": "string"}, "points": {"minimum": 1}},
+                },
+                {
+                    "required": ["card", "purse_amount"],
+                    "properties": {"card": {"type": "string"}, "purse_amount": {"minimum": 1}},
+                },
+                {
+                    "required": ["voucher", "voucher_amount"],
+                    "properties": {
+                        "voucher": {"type": "string"},
+                        "voucher_amount": {"minimum": 1},
+                    },
+                },
+            ]
+        }
+    }
 
 
 class CheckoutOut(Schema):
@@ -436,22 +605,24 @@ class CheckoutOut(Schema):
     response={201: CheckoutOut, **ERRORS},
     summary="Pay with points, the card's purse and a voucher together",
     description="All parts are booked together or not at all (e.g. a voucher without "
-    "enough balance leaves the points and the purse untouched).",
+    "enough balance leaves the points and the purse untouched). At least one part is "
+    "needed.",
     openapi_extra=IDEMPOTENT,
 )
 def checkout(request, payload: CheckoutIn, response: HttpResponse):
     key = _idempotency_key(request)
-    paid = checkout_pay(
-        city=request.city,
-        merchant=request.auth.merchant,
-        idempotency_key=key,
-        card=payload.card,
-        points=payload.points,
-        voucher_code=payload.voucher,
-        voucher_amount=payload.voucher_amount,
-        purse_amount=payload.purse_amount,
-        actor_label=request.auth.label,
-    )
+    with _codes(request):
+        paid = checkout_pay(
+            city=request.city,
+            merchant=request.auth.merchant,
+            idempotency_key=key,
+            card=payload.card,
+            points=payload.points,
+            voucher_code=payload.voucher,
+            voucher_amount=payload.voucher_amount,
+            purse_amount=payload.purse_amount,
+            actor_label=request.auth.label,
+        )
     if not paid.created:
         response["Idempotent-Replayed"] = "true"
     booking, payment = paid.points, paid.voucher
@@ -472,14 +643,14 @@ def checkout(request, payload: CheckoutIn, response: HttpResponse):
 # After /vouchers/redeem: a path of its own must not be taken for a code.
 @api.get("/vouchers/{code}", response={200: VoucherOut, **ERRORS}, summary="Look up a voucher")
 def voucher_get(request, code: str):
-    scope = _voucher_guard(request)
-    try:
+    with _codes(request):
         voucher = vouchers.voucher_lookup(city=request.city, code=code)
-    except VoucherNotFound:
-        _voucher_miss(request, scope)
-        raise
+        balance = vouchers.balance_of(voucher)
+        if balance <= 0:
+            # Used up (spent, or its rest taken at expiry): nothing to learn from it.
+            raise VoucherNotFound()
     return {
-        "balance": vouchers.balance_of(voucher),
+        "balance": balance,
         "currency": request.city.currency,
         "valid_until": voucher.expires_at,
     }

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from marktplatz.api.models import TerminalKey
+from marktplatz.api.models import IdempotentAnswer, TerminalKey
 from marktplatz.audit.services import audit_record
 from marktplatz.core.ids import new_code
 from marktplatz.core.memo import forget, forget_entry, remember
+from marktplatz.ledger.errors import IdempotencyConflict
 
 KEY_PREFIX = "mpk"
 
@@ -88,3 +91,35 @@ def terminal_key_check(*, city: Any, token: str) -> TerminalKey | None:
         forget("terminal-key")
         key = _key_load(city, prefix)
     return key
+
+
+def answer_once(
+    *,
+    terminal: TerminalKey,
+    key: str,
+    request: dict[str, Any],
+    produce: Callable[[], tuple[int, dict[str, Any]]],
+) -> tuple[int, dict[str, Any], bool]:
+    """Answer a write once per Idempotency-Key: (status, body, created).
+
+    ``produce`` does the write (in this transaction) and returns its answer; it runs only
+    for a new key. A retry gets the stored answer, the same key with another ``request``
+    IdempotencyConflict. A write that raises stores nothing: its retry runs again.
+    """
+    fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+    with transaction.atomic():
+        try:
+            # First the key: a second request with it waits here for the first to end.
+            with transaction.atomic():
+                row = IdempotentAnswer.objects.create(
+                    city_id=terminal.city_id, terminal=terminal, key=key, fingerprint=fingerprint
+                )
+        except IntegrityError:
+            row = IdempotentAnswer.objects.get(terminal=terminal, key=key)
+            if row.fingerprint != fingerprint:
+                raise IdempotencyConflict() from None
+            return row.status, row.body, False
+        status, body = produce()
+        row.status, row.body = status, body
+        row.save(update_fields=["status", "body"])
+    return status, body, True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import uuid
 
@@ -26,8 +27,10 @@ from marktplatz.accounts.selectors import is_operator
 from marktplatz.accounts.services import citizen_join
 from marktplatz.audit.services import audit_record
 from marktplatz.core.qr import qr_svg
+from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import rules, selectors, services
+from marktplatz.loyalty.errors import CardNotFound
 from marktplatz.loyalty.forms import (
     AdjustForm,
     BatchForm,
@@ -195,7 +198,12 @@ def pos_card(request, code):
             request, merchant, "loyalty/_pos_error.html", {"error": _("Enter a card number.")}
         )
     try:
-        found = services.card_lookup(city=request.city, identifier=form.cleaned_data["card"])
+        with _guessing(merchant):
+            found = services.card_lookup(city=request.city, identifier=form.cleaned_data["card"])
+    except TooManyAttempts as error:
+        return _pos_render(
+            request, merchant, "loyalty/_pos_error.html", {"error": error.message}, status=429
+        )
     except LedgerError as error:
         return _pos_render(request, merchant, "loyalty/_pos_error.html", {"error": error.message})
     return _pos_render(
@@ -203,14 +211,27 @@ def pos_card(request, code):
     )
 
 
+def _guessing(merchant):
+    """Unknown cards typed at the till count against the merchant, its API keys included."""
+    return merchant_guard(merchant_id=merchant.pk, misses=(CardNotFound,), label="till page")
+
+
 def _book(request, merchant, form_class, book):
     form = form_class(request.POST)
     found = None
-    if form.is_valid():
+    looked_up = form.is_valid()
+    if looked_up:
         try:
-            found = services.card_lookup(city=request.city, identifier=form.cleaned_data["card"])
+            with _guessing(merchant):
+                found = services.card_lookup(
+                    city=request.city, identifier=form.cleaned_data["card"]
+                )
             booking, _created = book(
                 found, form.cleaned_data, f"pos:{merchant.pk}:{form.cleaned_data['key']}"
+            )
+        except TooManyAttempts as error:
+            return _pos_render(
+                request, merchant, "loyalty/_pos_error.html", {"error": error.message}, status=429
             )
         except LedgerError as error:
             form.add_error(None, str(error.message))
@@ -220,7 +241,15 @@ def _book(request, merchant, form_class, book):
             )
     if found is None:
         try:
-            found = services.card_lookup(city=request.city, identifier=request.POST.get("card", ""))
+            # A card already counted above as unknown is not counted twice.
+            with contextlib.nullcontext() if looked_up else _guessing(merchant):
+                found = services.card_lookup(
+                    city=request.city, identifier=request.POST.get("card", "")
+                )
+        except TooManyAttempts as error:
+            return _pos_render(
+                request, merchant, "loyalty/_pos_error.html", {"error": error.message}, status=429
+            )
         except LedgerError as error:
             return _pos_render(
                 request, merchant, "loyalty/_pos_error.html", {"error": error.message}

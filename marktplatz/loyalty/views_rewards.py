@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.accounts.services import citizen_join
 from marktplatz.core.qr import qr_svg
+from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import rewards, rules, selectors, services
 from marktplatz.loyalty.forms import EventForm, FulfilForm, RewardForm
@@ -110,10 +112,23 @@ def _manage(request, *, merchant, data):
     if data is not None and "fulfil-token" in data:
         fulfil_form = FulfilForm(data, prefix="fulfil")
         if fulfil_form.is_valid():
-            try:
-                claim = rewards.reward_fulfil(
-                    token=fulfil_form.cleaned_data["token"], merchant=merchant, actor=request.user
+            # A business's unknown codes count against it, its API keys included.
+            guard = (
+                merchant_guard(
+                    merchant_id=merchant.pk, misses=(rewards.RewardUnavailable,), label="web"
                 )
+                if merchant is not None
+                else contextlib.nullcontext()
+            )
+            try:
+                with guard:
+                    claim = rewards.reward_fulfil(
+                        token=fulfil_form.cleaned_data["token"],
+                        merchant=merchant,
+                        actor=request.user,
+                    )
+            except TooManyAttempts as error:
+                fulfil_form.add_error("token", str(error.message))
             except LedgerError as error:
                 fulfil_form.add_error("token", str(error.message))
             else:

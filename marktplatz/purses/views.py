@@ -27,8 +27,10 @@ from marktplatz.accounts.services import citizen_join
 from marktplatz.audit.services import audit_record
 from marktplatz.core.money import MoneyField
 from marktplatz.core.months import month_before
+from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import services as loyalty
+from marktplatz.loyalty.errors import CardNotFound
 from marktplatz.loyalty.models import Card
 from marktplatz.merchants.models import Employer
 from marktplatz.merchants.selectors import access_merchant
@@ -355,13 +357,18 @@ def card_purse(request):
 def merchant_card_payment(request, code):
     merchant = access_merchant(user=request.user, code=code)
     result = None
+    status = 200
     form = CardPaymentForm(initial={"key": uuid.uuid4().hex})
     if request.method == "POST":
         form = CardPaymentForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                card = loyalty.card_lookup(city=request.city, identifier=data["card"])
+                # Unknown cards count against the merchant, its API keys included.
+                with merchant_guard(
+                    merchant_id=merchant.pk, misses=(CardNotFound,), label="till page"
+                ):
+                    card = loyalty.card_lookup(city=request.city, identifier=data["card"])
                 result = services.purse_pay(
                     city=request.city,
                     merchant=merchant,
@@ -370,6 +377,9 @@ def merchant_card_payment(request, code):
                     idempotency_key=f"purse-pos:{merchant.pk}:{data['key']}",
                     actor=request.user,
                 )
+            except TooManyAttempts as error:
+                form.add_error(None, str(error.message))
+                status = 429
             except LedgerError as error:
                 form.add_error(None, str(error.message))
             else:
@@ -378,4 +388,5 @@ def merchant_card_payment(request, code):
         request,
         "purses/card_payment.html",
         {"merchant": merchant, "form": form, "result": result},
+        status=status,
     )

@@ -19,11 +19,14 @@ from django.utils.translation import gettext as _
 from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.accounts.selectors import is_operator
+from marktplatz.core.clientip import client_address
 from marktplatz.core.mail import send_mail_on_commit
 from marktplatz.core.qr import qr_svg
+from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.merchants.selectors import access_merchant
 from marktplatz.vouchers import payments, services
+from marktplatz.vouchers.errors import VoucherNotFound
 from marktplatz.vouchers.forms import (
     BalanceForm,
     OrderForm,
@@ -145,20 +148,28 @@ def operator_voucher_pdf(request, code, size):
 def merchant_vouchers(request, code):
     merchant = access_merchant(user=request.user, code=code)
     result = None
+    status = 200
     form = RedeemForm(initial={"key": uuid.uuid4().hex})
     if request.method == "POST":
         form = RedeemForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                result, _created = services.voucher_redeem(
-                    city=request.city,
-                    merchant=merchant,
-                    code=data["code"],
-                    amount_minor=data["amount"],
-                    idempotency_key=f"voucher-pos:{merchant.pk}:{data['key']}",
-                    actor=request.user,
-                )
+                # Unknown codes count against the merchant, its API keys included.
+                with merchant_guard(
+                    merchant_id=merchant.pk, misses=(VoucherNotFound,), label="till page"
+                ):
+                    result, _created = services.voucher_redeem(
+                        city=request.city,
+                        merchant=merchant,
+                        code=data["code"],
+                        amount_minor=data["amount"],
+                        idempotency_key=f"voucher-pos:{merchant.pk}:{data['key']}",
+                        actor=request.user,
+                    )
+            except TooManyAttempts as error:
+                form.add_error(None, str(error.message))
+                status = 429
             except LedgerError as error:
                 form.add_error(None, str(error.message))
             else:
@@ -176,11 +187,8 @@ def merchant_vouchers(request, code):
                 merchant=merchant, created_at__gte=today
             ).order_by("-created_at"),
         },
+        status=status,
     )
-
-
-def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 @city_required
@@ -189,16 +197,16 @@ def voucher_balance(request):
     found = None
     status = 200
     if request.method == "POST" and form.is_valid():
-        scope = f"voucher-balance:{request.city.pk}:{_client_address(request)}"
+        scope = f"voucher-balance:{request.city.pk}:{client_address(request)}"
         if over_limit(scope, BALANCE_CHECKS):
-            guessing.warning("balance checks throttled for %s", _client_address(request))
+            guessing.warning("balance checks throttled for %s", client_address(request))
             form.add_error(None, _("Too many attempts. Please try again in a few minutes."))
             status = 429
         else:
             count_attempt(scope, BALANCE_WINDOW)
             found = _usable(request, form.cleaned_data["code"])
             if found is None:
-                guessing.info("balance check without result from %s", _client_address(request))
+                guessing.info("balance check without result from %s", client_address(request))
                 # The same answer for an unknown code and a used-up or expired voucher.
                 form.add_error(None, _("No voucher with a balance under this code."))
     return render(request, "vouchers/balance.html", {"form": form, "found": found}, status=status)
@@ -223,7 +231,7 @@ def voucher_shop(request):
     providers = payments.providers_for(city=request.city)
     form = OrderForm(request.POST or None, city=request.city, providers=providers)
     status = 200
-    scope = f"voucher-order:{request.city.pk}:{_client_address(request)}"
+    scope = f"voucher-order:{request.city.pk}:{client_address(request)}"
     if request.method == "POST" and over_limit(scope, ORDERS_PER_HOUR):
         form.is_valid()
         form.add_error(None, _("Too many orders from here. Please try again later."))

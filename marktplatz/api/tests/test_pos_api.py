@@ -169,10 +169,17 @@ def test_it_hands_out_a_reward_once(pos, card, town_a, shop_a):
 
     reward = Reward.objects.create(city=town_a, merchant=shop_a, title="Brezel", points=50)
     claim = reward_claim(member=card.member, reward=reward, idempotency_key="api-1")
-    first = pos.post("/rewards/fulfil", {"code": claim.token})
+    first = pos.post("/rewards/fulfil", {"code": claim.token}, key="fulfil-0001")
     assert (first.status_code, first.json()["reward"]) == (200, "Brezel")
-    again = pos.post("/rewards/fulfil", {"code": claim.token})
+    # The till retries (its answer was lost): the same answer, nothing handed out twice.
+    retry = pos.post("/rewards/fulfil", {"code": claim.token}, key="fulfil-0001")
+    assert (retry.status_code, retry.json()) == (200, first.json())
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    again = pos.post("/rewards/fulfil", {"code": claim.token}, key="fulfil-0002")
     assert (again.status_code, again.json()["error"]) == (409, "reward_unavailable")
+    other = pos.post("/rewards/fulfil", {"code": "MPR1-OTHER"}, key="fulfil-0001")
+    assert (other.status_code, other.json()["error"]) == (409, "idempotency_conflict")
+    assert pos.post("/rewards/fulfil", {"code": claim.token}, key=None).status_code == 400
     # The audit log names the till that handed it out (no person acted).
     from marktplatz.audit.models import AuditEvent
 

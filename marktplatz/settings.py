@@ -60,8 +60,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "marktplatz.api.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "marktplatz.core.middleware.RejectNulMiddleware",
     "marktplatz.cities.middleware.CityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "marktplatz.cities.middleware.LanguageMiddleware",
@@ -78,6 +80,7 @@ MIDDLEWARE = [
 
 # The POS API's chain (see marktplatz/wsgi.py): bearer keys and JSON, no sessions or pages.
 API_MIDDLEWARE = [
+    "marktplatz.api.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "marktplatz.cities.middleware.CityMiddleware",
     "marktplatz.cities.middleware.LanguageMiddleware",
@@ -98,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "marktplatz.cities.context_processors.city",
+                "marktplatz.accounts.context_processors.money",
             ],
         },
     },
@@ -234,6 +238,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Only bench/booking sets these: its anchor endpoint (marktplatz.api.anchor), and the
+# Python path of earning on PostgreSQL (measured against the one-call PL/pgSQL path).
+POS_BENCH_ANCHOR = env_bool("POS_BENCH_ANCHOR", False)
+LOYALTY_EARN_SQL = env_bool("LOYALTY_EARN_SQL", True)
 # Behind a reverse proxy: the client's address comes from X-Forwarded-For, the entry
 # TRUSTED_PROXY_HOPS places from the right (marktplatz.core.clientip); without it the
 # header is ignored.
@@ -243,10 +251,14 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
 # per window before every lookup is refused for the rest of it (marktplatz.core.throttle).
 GUESS_LIMIT = env_int("GUESS_LIMIT", 30)
 GUESS_WINDOW_SECONDS = env_int("GUESS_WINDOW_SECONDS", 600)
+# The largest request body the POS API takes (a 413 beyond).
+POS_API_MAX_BODY_BYTES = env_int("POS_API_MAX_BODY_BYTES", 64 * 1024)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# An operator's points correction above this many points asks for a confirmation step.
+POINTS_ADJUST_CONFIRM_ABOVE = env_int("POINTS_ADJUST_CONFIRM_ABOVE", 1000)
 
 _tiles = urlsplit(MAP_TILE_URL)
 _tile_origin = f"{_tiles.scheme}://{_tiles.netloc}"

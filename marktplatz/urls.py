@@ -11,6 +11,9 @@ from django.views.static import serve
 from marktplatz.api.pos import api as pos_api
 from marktplatz.core import views as core_views
 
+if settings.POS_BENCH_ANCHOR:
+    import marktplatz.api.anchor  # noqa: F401  (registers the benchmark's anchor route)
+
 handler400 = core_views.bad_request
 handler403 = core_views.permission_denied
 handler404 = core_views.page_not_found

@@ -135,7 +135,6 @@ def employer_home(request, code):
         {
             "employer": employer,
             "upload": upload,
-            "load_form": LoadForm(initial={"key": uuid.uuid4().hex}),
             "month": month,
             "limit": services.rules_for(city=request.city).monthly_limit_minor,
             "page": page,
@@ -185,13 +184,29 @@ def employer_import(request, code, job):
 @city_required
 @login_required
 def employer_load(request, code):
+    """GET: what the month's load would put on each card, to confirm. POST (the
+    confirmation): load it; the same confirmation sent again answers as the first."""
     employer = access_employer(user=request.user, code=code)
+    month = services.month_of(city=request.city)
     if request.method != "POST":
-        return redirect("employer_home", code=employer.code)
+        plan = services.benefits_preview(employer=employer)
+        pending = [outcome for outcome in plan if outcome.pending]
+        return render(
+            request,
+            "purses/load_confirm.html",
+            {
+                "employer": employer,
+                "month": month,
+                "plan": plan,
+                "count": len(pending),
+                "total": sum(outcome.amount_minor for outcome in pending),
+                "load_form": LoadForm(initial={"key": uuid.uuid4().hex}),
+            },
+        )
     form = LoadForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please try again."))
-        return redirect("employer_home", code=employer.code)
+        return redirect("employer_load", code=employer.code)
     outcomes = services.benefits_load(
         employer=employer, run_key=form.cleaned_data["key"], actor=request.user
     )
@@ -202,7 +217,7 @@ def employer_load(request, code):
             "employer": employer,
             "outcomes": outcomes,
             "total": sum(outcome.amount_minor for outcome in outcomes),
-            "month": services.month_of(city=request.city),
+            "month": month,
         },
     )
 

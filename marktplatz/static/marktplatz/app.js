@@ -20,3 +20,18 @@ const worker = document.body.dataset.sw;
 if (worker && "serviceWorker" in navigator) {
   navigator.serviceWorker.register(worker).catch(() => {});
 }
+
+// A table wider than a phone scrolls inside its box: the box takes the keyboard focus
+// then, so it can be scrolled with the arrow keys too.
+function scrollableTables() {
+  for (const box of document.querySelectorAll(".table-wrap")) {
+    if (box.scrollWidth > box.clientWidth) {
+      box.tabIndex = 0;
+    } else {
+      box.removeAttribute("tabindex");
+    }
+  }
+}
+scrollableTables();
+window.addEventListener("resize", scrollableTables);
+document.addEventListener("htmx:afterSettle", scrollableTables);

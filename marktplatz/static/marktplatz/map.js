@@ -11,6 +11,15 @@ function init() {
     element.hidden = true;
     return;
   }
+  // Leaflet guesses its marker images' folder from leaflet.css; with hashed static file
+  // names the guess fails and the images are asked for below the page's own path. The
+  // page names the images' static URLs instead.
+  const icon = window.L.icon({
+    ...window.L.Icon.Default.prototype.options,
+    iconUrl: element.dataset.icon,
+    iconRetinaUrl: element.dataset.icon2x,
+    shadowUrl: element.dataset.shadow,
+  });
   const map = window.L.map(element, { scrollWheelZoom: false });
   window.L.tileLayer(element.dataset.tiles, {
     maxZoom: 19,
@@ -18,7 +27,11 @@ function init() {
   }).addTo(map);
   const bounds = [];
   for (const point of points) {
-    const marker = window.L.marker([point.lat, point.lon], { title: point.name, alt: point.name });
+    const marker = window.L.marker([point.lat, point.lon], {
+      icon,
+      title: point.name,
+      alt: point.name,
+    });
     const link = document.createElement("a");
     link.href = point.url;
     link.textContent = point.name;

@@ -38,11 +38,27 @@ async function scan() {
   tick();
 }
 
-if (button && Detector && navigator.mediaDevices) {
+// What the cashier reads when the camera cannot be used (the page gives the texts in the
+// cashier's language); the browser's own error text is not shown. The card number field
+// takes the focus: typing the number always works.
+function explain(error) {
+  const name = (error && error.name) || "";
+  if (name === "NotAllowedError" || name === "SecurityError") {
+    return button.dataset.denied;
+  }
+  if (name === "NotFoundError" || name === "OverconstrainedError" || name === "NotReadableError") {
+    return button.dataset.nocamera;
+  }
+  return button.dataset.failed;
+}
+
+if (button && Detector && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
   button.hidden = false;
   button.addEventListener("click", () => {
     scan().catch((error) => {
-      status.textContent = String(error.message || error);
+      video.hidden = true;
+      status.textContent = explain(error);
+      form.elements.card.focus();
     });
   });
 }

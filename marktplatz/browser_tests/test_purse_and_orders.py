@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from marktplatz.browser_tests.tools import needs_browser_tools
 from marktplatz.loyalty import services as loyalty
-from marktplatz.purses.models import Employee
+from marktplatz.purses.models import BenefitLoad, Employee
 from marktplatz.testing import factories
 from marktplatz.testing.camt import camt053
 from marktplatz.vouchers.models import Voucher, VoucherOrder, VoucherProduct
@@ -91,7 +91,21 @@ def test_an_employer_uploads_staff_loads_the_month_and_the_employee_pays_with_th
     visit(town_url(banked, f"employer/{employer.code}/"))
     with page.expect_navigation():
         page.locator("form[action$='/load/'] button").click()
+    # First what will be loaded, to confirm; nothing is loaded yet.
     expect(page.locator("[role=status]")).to_contain_text("50,00")
+    expect(page.locator("table")).to_contain_text("Anna")
+    assert not BenefitLoad.objects.exists()
+    with page.expect_navigation():
+        page.locator("form[method=post][action$='/load/'] button").click()
+    expect(page.locator("[role=status]")).to_contain_text("50,00")
+    assert BenefitLoad.objects.get().amount_minor == 5000
+    # Back in the browser and confirmed again: nothing more is loaded.
+    page.go_back()
+    if page.locator("form[method=post][action$='/load/'] button").count():
+        with page.expect_navigation():
+            page.locator("form[method=post][action$='/load/'] button").click()
+    expect(page.locator("table")).to_contain_text("Anna")
+    assert BenefitLoad.objects.count() == 1
     # The employee sees the month's benefit on the card's purse.
     page.context.clear_cookies()
     log_in(banked, employee_user, second_factor=False)

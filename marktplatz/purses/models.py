@@ -107,7 +107,10 @@ class EmployeeImport(CityOwned):
 
 
 class BenefitLoad(Immutable, CityOwned):
-    """One month's benefit loaded onto one employee's card, as a voucher of its own."""
+    """One month's benefit loaded onto one employee's card, as a voucher of its own.
+
+    At most one per employee and month (a unique constraint): a second load run in the
+    same month, from another tab or a second click, loads nothing more for anyone."""
 
     code = PublicCodeField()
     employer = models.ForeignKey("merchants.Employer", on_delete=models.PROTECT, related_name="+")
@@ -117,7 +120,8 @@ class BenefitLoad(Immutable, CityOwned):
     voucher = models.OneToOneField(
         "vouchers.Voucher", on_delete=models.PROTECT, related_name="benefit_load"
     )
-    # The load run (the form's key): a repeated submission loads nothing twice.
+    # The load run (the confirmation form's key): a repeated submission answers as the
+    # first did.
     run_key = models.CharField(max_length=64)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -127,9 +131,12 @@ class BenefitLoad(Immutable, CityOwned):
     class Meta:
         verbose_name = _("benefit load")
         verbose_name_plural = _("benefit loads")
-        indexes = [models.Index(fields=["employer", "month"], name="benefit_employer_month")]
+        indexes = [
+            models.Index(fields=["employer", "month"], name="benefit_employer_month"),
+            models.Index(fields=["employer", "run_key"], name="benefit_employer_run"),
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["employee", "run_key"], name="benefit_load_once"),
+            models.UniqueConstraint(fields=["employee", "month"], name="benefit_load_once_a_month"),
             models.CheckConstraint(name="benefit_positive", condition=Q(amount_minor__gt=0)),
         ]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -277,8 +277,9 @@ def purse_by_month(*, card: Any) -> list[dict]:
 @dataclass
 class LoadOutcome:
     employee: Employee
-    amount_minor: int  # loaded now (0: nothing)
-    reason: str = ""  # why nothing was loaded
+    amount_minor: int  # loaded (or, in a preview, to be loaded); 0: nothing
+    reason: str = ""  # why nothing, or less than asked, is loaded
+    pending: bool = False  # not loaded yet: the run loads it
 
 
 def loaded_in_month(*, employee: Employee, month: dt.date) -> int:
@@ -290,47 +291,75 @@ def loaded_in_month(*, employee: Employee, month: dt.date) -> int:
     )
 
 
+def _load_plan(
+    *, employer: Any, month: dt.date, limit: int, run_key: str | None
+) -> list[LoadOutcome]:
+    """Per active employee, what a load run of ``month`` does: their monthly amount (never
+    more than the tax-free limit), once a month. An employee loaded already this month
+    gets nothing more; one loaded by the run ``run_key`` is shown with that load."""
+    loads = {
+        load.employee_id: load
+        for load in BenefitLoad.objects.filter(employer=employer, month=month)
+    }
+    employees = Employee.objects.filter(employer=employer, is_active=True).select_related("card")
+    plan: list[LoadOutcome] = []
+    for employee in employees.order_by("last_name", "first_name", "pk"):
+        asked = employee.monthly_amount_minor or limit
+        capped = _("limited to the tax-free monthly limit") if asked > limit else ""
+        load = loads.get(employee.pk)
+        if load is not None:
+            if run_key is not None and load.run_key == run_key:
+                plan.append(LoadOutcome(employee, load.amount_minor, capped))
+            else:
+                plan.append(LoadOutcome(employee, 0, _("already loaded for this month")))
+        elif employee.card is None or employee.card.status != "active":
+            plan.append(LoadOutcome(employee, 0, _("no active city card")))
+        else:
+            plan.append(LoadOutcome(employee, min(asked, limit), capped, pending=True))
+    return plan
+
+
+def benefits_preview(*, employer: Any, now: dt.datetime | None = None) -> list[LoadOutcome]:
+    """What a load run would load now, for the employer to confirm (nothing is written)."""
+    city = employer.city
+    month = month_of(city=city, when=now or timezone.now())
+    return _load_plan(
+        employer=employer, month=month, limit=rules_for(city=city).monthly_limit_minor,
+        run_key=None,
+    )  # fmt: skip
+
+
 def benefits_load(
     *, employer: Any, run_key: str, actor: Any = None, now: dt.datetime | None = None
 ) -> list[LoadOutcome]:
-    """Load this month's benefit onto the card of every active employee: their monthly
-    amount, never more than the tax-free limit minus what was loaded this month already.
+    """Load this month's benefit onto the card of every active employee not loaded yet
+    this month: their monthly amount, never more than the tax-free limit.
 
-    ``run_key`` makes a repeated submission harmless: a run with a key already used
-    loads nothing again and returns what that run loaded.
+    Once per employee and month (also a unique constraint). ``run_key`` (the confirmation
+    form's key) makes a repeated submission, sent twice or twice at once, load nothing
+    more and answer as the first did.
     """
     city = employer.city
     now = now or timezone.now()
     month = month_of(city=city, when=now)
-    limit = rules_for(city=city).monthly_limit_minor
-    product = benefit_product(city=city)
-    outcomes: list[LoadOutcome] = []
     with transaction.atomic():
-        # One load run per employer at a time: limits are checked against committed loads.
+        # One load run per employer at a time: the next one waits and then sees this
+        # one's loads (read after the lock, in their own statements).
         type(employer).objects.select_for_update().filter(pk=employer.pk).first()
-        earlier = BenefitLoad.objects.filter(employer=employer, run_key=run_key)
-        if earlier.exists():
-            return [
-                LoadOutcome(load.employee, load.amount_minor)
-                for load in earlier.select_related("employee").order_by("pk")
-            ]
+        limit = rules_for(city=city).monthly_limit_minor
+        plan = _load_plan(employer=employer, month=month, limit=limit, run_key=run_key)
+        if BenefitLoad.objects.filter(employer=employer, run_key=run_key).exists():
+            return [replace(outcome, amount_minor=0, pending=False) if outcome.pending
+                    else outcome for outcome in plan]  # fmt: skip
+        product = benefit_product(city=city)
         source = employer_account(employer=employer)
-        employees = Employee.objects.filter(employer=employer, is_active=True).select_related(
-            "card"
-        )
-        for employee in employees.order_by("last_name", "first_name", "pk"):
-            wanted = min(employee.monthly_amount_minor or limit, limit)
-            room = limit - loaded_in_month(employee=employee, month=month)
-            if employee.card is None or employee.card.status != "active":
-                outcomes.append(LoadOutcome(employee, 0, _("no active city card")))
+        for outcome in plan:
+            if not outcome.pending:
                 continue
-            if room <= 0:
-                outcomes.append(LoadOutcome(employee, 0, _("the monthly limit is reached already")))
-                continue
-            amount = min(wanted, room)
+            employee = outcome.employee
             voucher = voucher_issue(
                 product=product,
-                value_minor=amount,
+                value_minor=outcome.amount_minor,
                 source=source,
                 reason_code="benefit.loaded",
                 channel=Voucher.Channel.EMPLOYER,
@@ -343,19 +372,20 @@ def benefits_load(
                 employer=employer,
                 employee=employee,
                 month=month,
-                amount_minor=amount,
+                amount_minor=outcome.amount_minor,
                 voucher=voucher,
                 run_key=run_key,
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
-            outcomes.append(
-                LoadOutcome(
-                    employee,
-                    amount,
-                    _("limited to what is left of the monthly limit") if amount < wanted else "",
-                )
-            )
-    return outcomes
+            outcome.pending = False
+        loaded = [outcome for outcome in plan if outcome.amount_minor]
+        if loaded:
+            audit_record(
+                city=city, actor=actor, action="employer.benefits_loaded", obj=employer,
+                data={"month": f"{month:%Y-%m}", "run": run_key, "employees": len(loaded),
+                      "total_minor": sum(outcome.amount_minor for outcome in loaded)},
+            )  # fmt: skip
+    return plan
 
 
 def payroll_rows(*, employer: Any, month: dt.date) -> list[dict]:

@@ -1,5 +1,5 @@
 """Many tills paying from one card's purse at once, and load runs of one employer at once,
-on PostgreSQL: never more than the purse holds, never more than the monthly limit."""
+on PostgreSQL: never more than the purse holds, one load per employee and month."""
 
 import pytest
 from django.db import connection
@@ -62,7 +62,7 @@ def test_a_purse_is_never_spent_twice(town_a, shop_a, employee):
     assert ledger_verify() == []
 
 
-def test_load_runs_at_once_stay_within_the_monthly_limit(town_a, employee):
+def test_load_runs_at_once_load_each_employee_once_a_month(town_a, employee):
     employer, card = employee
     Employee.objects.update(monthly_amount_minor=2000)
 
@@ -70,10 +70,24 @@ def test_load_runs_at_once_stay_within_the_monthly_limit(town_a, employee):
         services.benefits_load(employer=employer, run_key=f"run-{index}")
 
     run_in_threads(load, threads=4)
-    # 20.00 a run, 50.00 a month: two full runs and 10.00 from a third.
-    assert sorted(BenefitLoad.objects.values_list("amount_minor", flat=True)) == [
-        1000, 2000, 2000
-    ]  # fmt: skip
+    # 20.00 a month for this employee: one run loads it, the others nothing.
+    assert list(BenefitLoad.objects.values_list("amount_minor", flat=True)) == [2000]
+    assert services.purse_balance(card=card) == 2000
+    assert ledger_verify() == []
+
+
+def test_one_confirmation_sent_many_times_at_once_loads_once_and_answers_alike(town_a, employee):
+    employer, card = employee
+    answers = []
+
+    def load(index):
+        outcomes = services.benefits_load(employer=employer, run_key="one-click")
+        answers.append([(o.employee.pk, o.amount_minor, o.reason) for o in outcomes])
+
+    run_in_threads(load)
+    assert BenefitLoad.objects.count() == 1
+    assert len(answers) == 8 and all(answer == answers[0] for answer in answers)
+    assert answers[0][0][1] == 5000
     assert services.purse_balance(card=card) == 5000
     assert ledger_verify() == []
 

@@ -123,25 +123,87 @@ def test_the_monthly_load_respects_the_tax_free_limit_and_is_done_once_per_run(
     employer, staff, cards
 ):
     with translation.override("en"):
+        preview = services.benefits_preview(employer=employer)
         outcomes = services.benefits_load(employer=employer, run_key="run-1")
     assert [(o.employee.personnel_number, o.amount_minor) for o in outcomes] == [
         ("1001", 5000), ("1002", 3000), ("1003", 0)
     ]  # fmt: skip
+    assert [(o.amount_minor, o.reason) for o in preview] == [
+        (o.amount_minor, o.reason) for o in outcomes
+    ]
     assert outcomes[2].reason == "no active city card"
-    # The same form sent twice: nothing more.
-    again = services.benefits_load(employer=employer, run_key="run-1")
-    assert sum(o.amount_minor for o in again) == 8000 and BenefitLoad.objects.count() == 2
-    # A new run in the same month: only what is left of the limit.
+    # The same confirmation sent twice: nothing more, and the same answer.
     with translation.override("en"):
-        third = services.benefits_load(employer=employer, run_key="run-2")
-    assert [o.amount_minor for o in third] == [0, 2000, 0]
-    assert third[0].reason == "the monthly limit is reached already"
-    assert services.loaded_in_month(employee=staff[1], month=services.month_of(city=employer.city))\
-        == 5000  # fmt: skip
+        again = services.benefits_load(employer=employer, run_key="run-1")
+    assert [(o.employee, o.amount_minor, o.reason) for o in again] == [
+        (o.employee, o.amount_minor, o.reason) for o in outcomes
+    ]
+    assert BenefitLoad.objects.count() == 2
+    services.benefits_load(employer=employer, run_key="run-1")
     assert services.purse_balance(card=cards[0]) == 5000
+    assert services.purse_balance(card=cards[1]) == 3000
     # The employer owes what it loaded.
-    assert vouchers.voucher_figures(city=employer.city)["owed_by_employers"] == 10000
+    assert vouchers.voucher_figures(city=employer.city)["owed_by_employers"] == 8000
     assert settlement.money_check(city=employer.city) == []
+
+
+def test_a_second_load_run_in_the_month_loads_nobody_twice(employer, staff, cards):
+    """The demo's second click loaded another 30.00 for Bernd (30.00 a month) up to the
+    50.00 limit: a month's benefit is loaded once per employee, whatever the run."""
+    month = services.month_of(city=employer.city)
+    services.benefits_load(employer=employer, run_key="run-1")
+    with translation.override("en"):
+        preview = services.benefits_preview(employer=employer)
+        second = services.benefits_load(employer=employer, run_key="run-2")
+    assert [(o.amount_minor, o.reason) for o in second] == [
+        (0, "already loaded for this month"), (0, "already loaded for this month"),
+        (0, "no active city card"),
+    ]  # fmt: skip
+    assert not any(o.pending for o in preview)
+    assert services.loaded_in_month(employee=staff[1], month=month) == 3000
+    assert services.purse_balance(card=cards[1]) == 3000
+    # The database holds it too, whatever code writes the load.
+    from django.db import IntegrityError, transaction
+
+    first = BenefitLoad.objects.get(employee=staff[1])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BenefitLoad.objects.create(
+            city=employer.city, employer=employer, employee=staff[1], month=month,
+            amount_minor=100, voucher=Voucher.objects.exclude(pk=first.voucher_id).first(),
+            run_key="sneaky",
+        )  # fmt: skip
+    # The next month loads again.
+    later = dt.datetime.combine(month + dt.timedelta(days=40), dt.time(12), dt.UTC)
+    next_month = services.benefits_load(employer=employer, run_key="run-3", now=later)
+    assert [o.amount_minor for o in next_month] == [5000, 3000, 0]
+
+
+def test_the_employer_confirms_what_is_loaded_and_a_second_click_changes_nothing(
+    client, employer, staff, alice
+):
+    client.force_login(alice)
+    url = f"/altdorf/employer/{employer.code}/load/"
+    confirm = client.get(url)
+    assert confirm.status_code == 200 and not BenefitLoad.objects.exists()
+    text = confirm.content.decode()
+    assert "80,00" in text and "Adler" in text and "Berg" in text
+    key = confirm.context["load_form"]["key"].value()
+    first = client.post(url, {"key": key})
+    second = client.post(url, {"key": key})
+    assert first.status_code == second.status_code == 200
+    assert BenefitLoad.objects.count() == 2
+    assert first.context["total"] == second.context["total"] == 8000
+    assert [(o.employee, o.amount_minor) for o in first.context["outcomes"]] == [
+        (o.employee, o.amount_minor) for o in second.context["outcomes"]
+    ]
+    # A new confirmation page (another tab, a reload): nothing left to load.
+    later = client.get(url)
+    assert later.context["count"] == 0 and f'action="{url}"' not in later.content.decode()
+    client.post(url, {"key": later.context["load_form"]["key"].value()})
+    assert BenefitLoad.objects.count() == 2
+    from marktplatz.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="employer.benefits_loaded").count() == 1
 
 
 def test_the_card_pays_from_benefit_then_gift_vouchers_in_one_transaction(

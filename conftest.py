@@ -98,3 +98,9 @@ def town_url(city, name: str, *args) -> str:
 @pytest.fixture
 def url():
     return town_url
+
+
+@pytest.fixture
+def client():
+    """Logins like the real ones: see factories.LoginClient (money actions need 2FA)."""
+    return factories.LoginClient()

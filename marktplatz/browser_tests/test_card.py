@@ -18,6 +18,10 @@ def test_a_citizen_shows_the_card(page, persona, town_a, log_in, visit, town_url
     citizen = persona("citizen")
     log_in(town_a, citizen, second_factor=False)
     visit(town_url(town_a, "card/"))
+    # Nobody holds a town's card without asking for it: the page offers to join.
+    join = page.get_by_test_id("join")
+    expect(join).to_be_visible()
+    join.locator("button[type=submit]").click()
     expect(page.locator("figure.qr svg")).to_be_visible()
     expect(page.locator("#h-balance")).to_be_visible()
     card = services.member_for_user(city=town_a, user=citizen).cards.get()

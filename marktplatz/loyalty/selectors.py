@@ -103,3 +103,10 @@ def card_search(*, query: str) -> QuerySet[Card]:
             | Q(member__user__last_name__icontains=query)
         )
     return cards
+
+
+def member_of(*, city: Any, user: Any) -> Member | None:
+    """The user's membership in ``city``, or None: looking never enrols anybody."""
+    if not user.is_authenticated:
+        return None
+    return Member.objects.filter(city=city, user=user).first()

@@ -153,15 +153,11 @@ def card_issue(*, member: Member, form: str, batch: CardBatch | None = None) -> 
 
 
 def member_for_user(*, city: Any, user: Any) -> Member:
-    """The citizen's membership in the town, with a digital card and the welcome bonus."""
-    member = Member.objects.filter(city=city, user=user).first()
-    if member is not None:
-        return member
-    with transaction.atomic():
-        member = member_create(city=city, user=user)
-        card_issue(member=member, form=Card.Form.DIGITAL)
-        bonus_grant(member=member, reason_code="bonus.welcome", points=None)
-    return member
+    """The citizen's membership in the town, joining it if needed (see member_join).
+
+    For the demo, tests and scripts. Pages never call it: they look the member up with
+    ``selectors.member_of`` and join only on the visitor's explicit POST."""
+    return member_join(city=city, user=user)[0]
 
 
 def card_batch_issue(*, city: Any, actor: Any, size: int, note: str = "") -> CardBatch:
@@ -944,3 +940,82 @@ def merchant_rate_set(*, merchant: Any, points_per_unit: int, actor: Any) -> Mer
             data={"points_per_unit": points_per_unit},
         )
     return rules
+
+
+# --- Joining and the operator's rules (every write with its audit record) ----------------
+
+
+def member_join(*, city: Any, user: Any) -> tuple[Member, bool]:
+    """Make ``user`` a card holder of ``city``: the citizen role, a member with a digital
+    card and the welcome bonus, audited. Idempotent: joining again returns the existing
+    membership and ``False``. Two joins at once make one member: the user's row is locked
+    first (on SQLite the IMMEDIATE transaction serialises them), so the second one waits
+    and then finds the first one's member."""
+    from marktplatz.accounts.models import User
+    from marktplatz.accounts.services import citizen_join
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        member = Member.objects.filter(city=city, user=user).first()
+        if member is not None:
+            return member, False
+        citizen_join(city=city, user=user)
+        member = member_create(city=city, user=user)
+        card_issue(member=member, form=Card.Form.DIGITAL)
+        bonus_grant(member=member, reason_code="bonus.welcome", points=None)
+        audit_record(city=city, actor=user, action="member.joined", obj=member)
+    return member, True
+
+
+def programme_update(*, programme: Programme, actor: Any, changed: list[str]) -> Programme:
+    """Save the town's earning and redemption rules (an unsaved, changed copy)."""
+    with transaction.atomic():
+        programme.save()
+        audit_record(
+            city=programme.city,
+            actor=actor,
+            action="programme.updated",
+            obj=programme,
+            data={"fields": list(changed)},
+        )
+    return programme
+
+
+def campaign_create(*, city: Any, campaign: Campaign, actor: Any) -> Campaign:
+    """Set up a points campaign (an unsaved instance) for ``city``."""
+    campaign.city = city
+    with transaction.atomic():
+        campaign.save()
+        audit_record(
+            city=city,
+            actor=actor,
+            action="campaign.created",
+            obj=campaign,
+            data={"multiplier_percent": campaign.multiplier_percent},
+        )
+    return campaign
+
+
+def reward_offer(*, city: Any, reward: Any, merchant: Any, actor: Any) -> Any:
+    """Offer a reward for points (an unsaved instance), by ``merchant`` or the operator."""
+    reward.city = city
+    reward.merchant = merchant
+    with transaction.atomic():
+        reward.save()
+        audit_record(
+            city=city,
+            actor=actor,
+            action="reward.offered",
+            obj=reward,
+            data={"points": reward.points, "merchant": merchant.code if merchant else None},
+        )
+    return reward
+
+
+def event_publish(*, city: Any, event: Any, actor: Any) -> Any:
+    """Publish a member event (an unsaved instance)."""
+    event.city = city
+    with transaction.atomic():
+        event.save()
+        audit_record(city=city, actor=actor, action="event.published", obj=event)
+    return event

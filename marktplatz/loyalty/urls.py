@@ -5,6 +5,7 @@ from marktplatz.loyalty import views
 urlpatterns = [
     path("card/", views.card, name="card"),
     path("card/claim/", views.card_claim, name="card_claim"),
+    path("card/join/", views.card_join, name="card_join"),
     path("card/renew/", views.card_renew, name="card_renew"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service_worker"),

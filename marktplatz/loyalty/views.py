@@ -17,15 +17,20 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
-from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.accounts.permissions import (
+    city_required,
+    money_action,
+    money_action_allowed,
+    role_required,
+    two_factor_refusal,
+)
 from marktplatz.accounts.selectors import is_operator
-from marktplatz.accounts.services import citizen_join
-from marktplatz.audit.services import audit_record
 from marktplatz.core.qr import qr_svg
 from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
@@ -48,11 +53,48 @@ from marktplatz.merchants.selectors import access_merchant
 # --- Citizen ---------------------------------------------------------------------------
 
 
+def join_page(request, status: int = 200):
+    """What a visitor without the town's card sees instead of a card page: an offer to
+    join (a POST), never a membership made behind their back."""
+    return render(
+        request,
+        "loyalty/join.html",
+        {
+            "next": request.get_full_path() if request.method == "GET" else reverse("card"),
+            "welcome_bonus": services.programme_for(city=request.city).welcome_bonus,
+        },
+        status=status,
+    )
+
+
+@city_required
+@login_required
+def card_join(request):
+    """Join the town's city card: a citizen role, a digital card, the welcome bonus."""
+    if request.method != "POST":
+        if selectors.member_of(city=request.city, user=request.user) is not None:
+            return redirect("card")
+        return join_page(request)
+    _member, joined = services.member_join(city=request.city, user=request.user)
+    if joined:
+        messages.success(
+            request,
+            _("Welcome! Your city card of %(town)s is ready.") % {"town": request.city.name},
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("card")
+    return redirect(target)
+
+
 @city_required
 @login_required
 def card(request):
-    citizen_join(city=request.city, user=request.user)
-    member = services.member_for_user(city=request.city, user=request.user)
+    member = selectors.member_of(city=request.city, user=request.user)
+    if member is None:
+        return join_page(request)
     own_card = member.cards.filter(status=Card.Status.ACTIVE).order_by("-created_at").first()
     page = Paginator(selectors.member_history(member=member), 20).get_page(request.GET.get("page"))
     rows = [(b, selectors.signed_points(b)) for b in page.object_list]
@@ -97,7 +139,9 @@ def card_claim(request):
 @require_POST
 def card_renew(request):
     """The citizen's own card: block it (lost plastic card) or get a new QR code."""
-    member = services.member_for_user(city=request.city, user=request.user)
+    member = selectors.member_of(city=request.city, user=request.user)
+    if member is None:
+        raise Http404("no such card")
     own = member.cards.filter(code=request.POST.get("card", ""), status=Card.Status.ACTIVE).first()
     if own is None:
         raise Http404("no such card")
@@ -401,7 +445,12 @@ def operator_card(request):
     adjust_form = AdjustForm(prefix="adjust", initial=picked)
     batch_form = BatchForm(prefix="batch")
     card_form = CardActionForm(prefix="lost", initial=picked)
+    adjust_confirm = None
     if request.method == "POST":
+        if "lost-card" in request.POST and not money_action_allowed(request, "card.block"):
+            return two_factor_refusal(request, "card.block")
+        if "adjust-card" in request.POST and not money_action_allowed(request, "points.adjust"):
+            return two_factor_refusal(request, "points.adjust")
         if "lost-card" in request.POST:
             card_form = CardActionForm(request.POST, prefix="lost")
             if card_form.is_valid():
@@ -428,19 +477,26 @@ def operator_card(request):
             adjust_form = AdjustForm(request.POST, prefix="adjust")
             if adjust_form.is_valid():
                 data = adjust_form.cleaned_data
+                # A large correction is booked only after a second look at the amount.
+                large = abs(data["points"]) > settings.POINTS_ADJUST_CONFIRM_ABOVE
+                confirmed = request.POST.get("adjust-confirmed") == "1"
                 try:
                     found = services.card_lookup(city=request.city, identifier=data["card"])
-                    services.points_adjust(
-                        member=found.member,
-                        points=data["points"],
-                        reason=data["reason"],
-                        actor=request.user,
-                    )
+                    if large and not confirmed:
+                        adjust_confirm = {**data, "number": str(found)}
+                    else:
+                        services.points_adjust(
+                            member=found.member,
+                            points=data["points"],
+                            reason=data["reason"],
+                            actor=request.user,
+                        )
                 except LedgerError as error:
                     adjust_form.add_error(None, str(error.message))
                 else:
-                    messages.success(request, _("The points are booked."))
-                    return redirect("operator_card")
+                    if adjust_confirm is None:
+                        messages.success(request, _("The points are booked."))
+                        return redirect("operator_card")
         else:
             batch_form = BatchForm(request.POST, prefix="batch")
             if batch_form.is_valid():
@@ -462,6 +518,8 @@ def operator_card(request):
             "merchants": selectors.merchant_figures(),
             "batches": CardBatch.objects.order_by("-created_at")[:20],
             "adjust_form": adjust_form,
+            "adjust_confirm": adjust_confirm,
+            "confirm_above": settings.POINTS_ADJUST_CONFIRM_ABOVE,
             "batch_form": batch_form,
             "card_form": card_form,
         },
@@ -518,6 +576,7 @@ def operator_batch_pdf(request, code):
 
 
 @role_required(RoleKind.OPERATOR_ADMIN)
+@money_action("money_rules.change")
 def operator_rules(request):
     """The town's earning and redemption rules and its point campaigns."""
     # A fresh copy: the shared, cached programme is never changed in place.
@@ -529,21 +588,17 @@ def operator_rules(request):
         request.POST if "campaign-name" in request.POST else None, prefix="campaign"
     )
     if rules_form.is_bound and rules_form.is_valid():
-        rules_form.save()
-        audit_record(
-            city=request.city,
+        services.programme_update(
+            programme=rules_form.save(commit=False),
             actor=request.user,
-            action="programme.updated",
-            obj=programme,
-            data={"fields": rules_form.changed_data},
+            changed=rules_form.changed_data,
         )
         messages.success(request, _("The rules are saved; they apply to the next booking."))
         return redirect("operator_rules")
     if campaign_form.is_bound and campaign_form.is_valid():
-        campaign = campaign_form.save(commit=False)
-        campaign.city = request.city
-        campaign.save()
-        audit_record(city=request.city, actor=request.user, action="campaign.created", obj=campaign)
+        services.campaign_create(
+            city=request.city, campaign=campaign_form.save(commit=False), actor=request.user
+        )
         messages.success(request, _("The campaign is set up."))
         return redirect("operator_rules")
     return render(

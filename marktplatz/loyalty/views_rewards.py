@@ -16,25 +16,27 @@ from django.views.decorators.http import require_POST
 
 from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, role_required
-from marktplatz.accounts.services import citizen_join
 from marktplatz.core.qr import qr_svg
 from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import rewards, rules, selectors, services
 from marktplatz.loyalty.forms import EventForm, FulfilForm, RewardForm
 from marktplatz.loyalty.models import MemberEvent, Reward, RewardClaim
+from marktplatz.loyalty.views import join_page
 from marktplatz.merchants.selectors import access_merchant
 
 
 def _member(request):
-    citizen_join(city=request.city, user=request.user)
-    return services.member_for_user(city=request.city, user=request.user)
+    """The visitor's membership, or None (looking never enrols anybody)."""
+    return selectors.member_of(city=request.city, user=request.user)
 
 
 @city_required
 @login_required
 def rewards_page(request):
     member = _member(request)
+    if member is None:
+        return join_page(request)
     claims = list(
         RewardClaim.objects.filter(member=member)
         .select_related("reward__merchant")
@@ -69,6 +71,8 @@ def reward_claim(request, code):
     if reward is None:
         raise Http404("no such reward")
     member = _member(request)
+    if member is None:
+        return redirect("card_join")
     key = (request.POST.get("key") or "")[:64]
     try:
         rewards.reward_claim(
@@ -89,6 +93,8 @@ def event_rsvp(request, code):
     if event is None:
         raise Http404("no such event")
     member = _member(request)
+    if member is None:
+        return redirect("card_join")
     if request.POST.get("cancel"):
         rewards.event_cancel(event=event, member=member)
         messages.success(request, _("Your place is given back."))

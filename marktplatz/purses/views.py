@@ -21,9 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
-from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.accounts.permissions import city_required, money_action, role_required
 from marktplatz.accounts.selectors import is_operator, roles_for
-from marktplatz.accounts.services import citizen_join
 from marktplatz.audit.services import audit_record
 from marktplatz.core.money import MoneyField
 from marktplatz.core.months import month_before
@@ -31,7 +30,9 @@ from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.errors import CardNotFound
+from marktplatz.loyalty import selectors as loyalty_selectors
 from marktplatz.loyalty.models import Card
+from marktplatz.loyalty.views import join_page
 from marktplatz.merchants.models import Employer
 from marktplatz.merchants.selectors import access_merchant
 from marktplatz.purses import imports, invoicing, services
@@ -268,6 +269,7 @@ def employer_invoice_pdf(request, code, invoice):
 
 
 @role_required(*OPERATOR_KINDS)
+@money_action("invoice.mark_paid")
 def operator_employer_invoices(request):
     last_month = month_before(services.month_of(city=request.city))
     if request.method == "POST" and request.POST.get("action") == "issue":
@@ -319,8 +321,9 @@ def operator_employer_invoices(request):
 @city_required
 @login_required
 def card_purse(request):
-    citizen_join(city=request.city, user=request.user)
-    member = loyalty.member_for_user(city=request.city, user=request.user)
+    member = loyalty_selectors.member_of(city=request.city, user=request.user)
+    if member is None:
+        return join_page(request)
     card = member.cards.filter(status=Card.Status.ACTIVE).order_by("-created_at").first()
     form = VoucherCodeForm()
     status = 200

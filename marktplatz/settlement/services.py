@@ -334,3 +334,40 @@ def money_check(*, city: Any) -> list[str]:
     if liability > held:
         problems.append(f"voucher liability {liability} exceeds money held {held}")
     return problems
+
+
+def money_rules_set(*, city: Any, actor: Any, values: dict[str, Any]) -> None:
+    """Change the town's money rules in one transaction with one audit record.
+
+    ``values``: validity_years, min_value, max_value (vouchers, minor units),
+    monthly_fee_member, monthly_fee_other and the fee and commission fields of
+    SettlementRules in basis points, benefit_limit (employee benefit, minor units)."""
+    from marktplatz.audit.services import audit_record
+    from marktplatz.purses import services as purse_services
+    from marktplatz.vouchers import services as voucher_services
+
+    voucher_fields = {
+        "validity_years": "validity_years",
+        "min_value": "min_value_minor",
+        "max_value": "max_value_minor",
+    }
+    with transaction.atomic():
+        voucher_rules = voucher_services.rules_for(city=city)
+        for key, field in voucher_fields.items():
+            setattr(voucher_rules, field, values[key])
+        voucher_rules.save()
+        fees = rules_for(city=city)
+        for key, value in values.items():
+            if key not in voucher_fields and key != "benefit_limit":
+                setattr(fees, key, value)
+        fees.save()
+        benefit = purse_services.rules_for(city=city)
+        benefit.monthly_limit_minor = values["benefit_limit"]
+        benefit.save()
+        audit_record(
+            city=city,
+            actor=actor,
+            action="money_rules.changed",
+            obj=fees,
+            data={key: str(value) for key, value in values.items()},
+        )

@@ -10,7 +10,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,8 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
-from marktplatz.accounts.permissions import city_required, role_required
-from marktplatz.audit.services import audit_record
+from marktplatz.accounts.permissions import city_required, money_action, role_required
 from marktplatz.core.camt import MAX_BYTES, StatementError
 from marktplatz.core.months import month_before
 from marktplatz.merchants.selectors import access_merchant
@@ -148,6 +146,7 @@ def statement_invoice_view(request, code, number):
 
 
 @role_required(*OPERATOR_KINDS)
+@money_action("settlement.run")
 def operator_settlement(request):
     last_month = month_before(timezone.localdate())
     form = MonthForm(request.POST or None, initial={"month": last_month})
@@ -186,6 +185,7 @@ def operator_settlement(request):
 
 
 @role_required(*OPERATOR_KINDS)
+@money_action("payment_file.download", methods=())
 def operator_payment_file(request, month, kind):
     try:
         first = dt.datetime.strptime(month, "%Y-%m").date()
@@ -226,6 +226,7 @@ OUTCOMES = {
 
 
 @role_required(*OPERATOR_KINDS)
+@money_action("bank_statement.import")
 def operator_bank_import(request):
     form = BankStatementForm()
     results = None
@@ -260,6 +261,7 @@ PERCENT_FIELDS = {
 
 
 @role_required(RoleKind.OPERATOR_ADMIN)
+@money_action("money_rules.change")
 def operator_money_rules(request):
     voucher_rules = voucher_services.rules_for(city=request.city)
     fees = services.rules_for(city=request.city)
@@ -276,25 +278,14 @@ def operator_money_rules(request):
     form = MoneyRulesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            voucher_rules.validity_years = data["validity_years"]
-            voucher_rules.min_value_minor = data["min_value"]
-            voucher_rules.max_value_minor = data["max_value"]
-            voucher_rules.save()
-            for name, field in PERCENT_FIELDS.items():
-                setattr(fees, field, int(data[name] * 100))
-            fees.monthly_fee_member = data["monthly_fee_member"]
-            fees.monthly_fee_other = data["monthly_fee_other"]
-            fees.save()
-            benefit.monthly_limit_minor = data["benefit_limit"]
-            benefit.save()
-            audit_record(
-                city=request.city,
-                actor=request.user,
-                action="money_rules.changed",
-                obj=fees,
-                data={key: str(value) for key, value in data.items()},
-            )
+        services.money_rules_set(
+            city=request.city,
+            actor=request.user,
+            values={
+                **{key: data[key] for key in initial if key not in PERCENT_FIELDS},
+                **{PERCENT_FIELDS[name]: int(data[name] * 100) for name in PERCENT_FIELDS},
+            },
+        )
         messages.success(request, _("The rules are saved. They apply from now on."))
         return redirect("operator_money_rules")
     return render(request, "settlement/money_rules.html", {"form": form})

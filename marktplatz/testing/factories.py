@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
+from django.test import Client
 
 from marktplatz.accounts.models import TWO_FACTOR_KINDS, Role, User
 from marktplatz.cities.models import City, Department
@@ -63,3 +64,26 @@ def totp_code(offset: int = 0) -> str:
 
     counter = int(time.time()) // app_settings.TOTP_PERIOD + offset
     return format_hotp_value(hotp_value(TEST_TOTP_SECRET, counter))
+
+
+class LoginClient(Client):
+    """The test client whose ``force_login`` leaves the session a real login leaves: the
+    password step and, for an account with TOTP, the second factor (allauth records both
+    in the session; a TOTP account cannot finish logging in without the code).
+    ``second_factor=False``: a session that did not pass it (e.g. TOTP set up later)."""
+
+    def force_login(self, user, backend=None, *, second_factor: bool = True):
+        import time
+
+        from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+        from allauth.mfa.models import Authenticator
+
+        super().force_login(user, backend)
+        records = [{"method": "password", "at": time.time(), "email": user.email}]
+        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+        if totp is not None and second_factor:
+            records.append({"method": "mfa", "at": time.time(), "id": totp.pk, "type": "totp"})
+        session = self.session
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()

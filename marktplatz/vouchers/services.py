@@ -320,3 +320,18 @@ def voucher_figures(*, city: Any) -> dict[str, int]:
     # Employer benefits loaded and not yet paid for: money the employers owe.
     figures["owed_by_employers"] = -figures.pop("employers")
     return figures
+
+
+def product_create(*, city: Any, product: VoucherProduct, actor: Any) -> VoucherProduct:
+    """Put a voucher product (an unsaved instance) on offer, audited."""
+    product.city = city
+    with transaction.atomic():
+        product.save()
+        audit_record(
+            city=city,
+            actor=actor,
+            action="voucher_product.created",
+            obj=product,
+            data={"name": product.name, "value_minor": product.value_minor},
+        )
+    return product

@@ -17,7 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marktplatz.accounts.models import OPERATOR_KINDS
-from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.accounts.permissions import (
+    city_required,
+    money_action_allowed,
+    role_required,
+    two_factor_refusal,
+)
 from marktplatz.accounts.selectors import is_operator
 from marktplatz.core.clientip import client_address
 from marktplatz.core.mail import send_mail_on_commit
@@ -53,11 +58,14 @@ def operator_vouchers(request):
     if request.method == "POST" and "product-name" in request.POST:
         product_form = ProductForm(request.POST, prefix="product")
         if product_form.is_valid():
-            product_form.instance.city = request.city
-            product_form.save()
+            services.product_create(
+                city=request.city, product=product_form.save(commit=False), actor=request.user
+            )
             messages.success(request, _("The voucher is on offer."))
             return redirect("operator_vouchers")
     elif request.method == "POST":
+        if not money_action_allowed(request, "voucher.sell"):
+            return two_factor_refusal(request, "voucher.sell")
         sale_form = SaleForm(request.POST, prefix="sale", city=request.city)
         if sale_form.is_valid():
             data = sale_form.cleaned_data
@@ -323,6 +331,8 @@ def operator_voucher_order(request, code):
     order = _order(request, code)  # another town's order: 404 for everybody
     if not is_operator(user=request.user):
         raise PermissionDenied
+    if request.method == "POST" and not money_action_allowed(request, "order.mark_paid"):
+        return two_factor_refusal(request, "order.mark_paid")
     form = PaidForm(initial={"amount": None})
     if request.method == "POST" and request.POST.get("action") == "cancel":
         if payments.order_cancel(order=order, actor=request.user):

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods
 
 from marktplatz.accounts.permissions import city_required
 from marktplatz.loyalty.models import Card
-from marktplatz.loyalty.services import member_for_user
+from marktplatz.loyalty.selectors import member_of
+from marktplatz.loyalty.views import join_page
 from marktplatz.wallet import passes
 from marktplatz.wallet.models import DeviceRegistration, WalletPass
 
@@ -32,8 +33,11 @@ def _web_service_url(request) -> str:
     return request.build_absolute_uri(reverse("wallet_apple_root"))
 
 
-def _own_card(request) -> Card:
-    member = member_for_user(city=request.city, user=request.user)
+def _own_card(request) -> Card | None:
+    """The visitor's active card; None if they hold no card of this town (join page)."""
+    member = member_of(city=request.city, user=request.user)
+    if member is None:
+        return None
     card = member.cards.filter(status=Card.Status.ACTIVE).order_by("-created_at").first()
     if card is None:
         raise Http404("no active card")
@@ -46,6 +50,8 @@ def apple_download(request):
     if not passes.apple_enabled(request.city):
         raise Http404("Apple Wallet is not offered in this town")
     card = _own_card(request)
+    if card is None:
+        return join_page(request)
     response = HttpResponse(
         passes.apple_pkpass(card=card, web_service_url=_web_service_url(request)),
         content_type=PKPASS,
@@ -59,8 +65,11 @@ def apple_download(request):
 def google_save(request):
     if not passes.google_enabled(request.city):
         raise Http404("Google Wallet is not offered in this town")
+    card = _own_card(request)
+    if card is None:
+        return join_page(request)
     origin = request.build_absolute_uri("/").rstrip("/")
-    return redirect(passes.google_save_url(card=_own_card(request), origin=origin))
+    return redirect(passes.google_save_url(card=card, origin=origin))
 
 
 def _authorised_pass(request, pass_type: str, serial: str) -> WalletPass | None:

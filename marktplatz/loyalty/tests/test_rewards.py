@@ -111,6 +111,7 @@ def test_stock_holds_under_concurrent_claims(town_a, shop_a):
 
 def test_the_web_pages_claim_and_hand_out(client, dave, bob, town_a, shop_a, parking):
     client.force_login(dave)
+    client.post("/altdorf/card/join/")
     page = client.get("/altdorf/rewards/")
     assert page.status_code == 200
     client.post(f"/altdorf/rewards/{parking.code}/claim/", {"key": "web-1"})

@@ -7,6 +7,7 @@ from marktplatz.loyalty.models import Booking, Card, CardBatch
 
 def test_a_citizen_sees_card_qr_balance_and_history(client, dave, town_a):
     client.force_login(dave)
+    client.post("/altdorf/card/join/")
     response = client.get("/altdorf/card/")
     assert response.status_code == 200
     card = Card.objects.get(member__user=dave)
@@ -29,7 +30,7 @@ def test_a_citizen_claims_a_plastic_card_and_keeps_its_points(client, dave, town
         idempotency_key="p1",
     )
     client.force_login(dave)
-    client.get("/altdorf/card/")
+    client.post("/altdorf/card/join/")
     response = client.post("/altdorf/card/claim/", {"card": plastic.number}, follow=True)
     assert response.status_code == 200
     assert response.context["summary"]["balance"] == 150

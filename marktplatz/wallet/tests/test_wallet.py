@@ -22,6 +22,13 @@ from marktplatz.loyalty import services
 PASS_TYPE = "pass.org.example.citycard"
 
 
+@pytest.fixture
+def dave(dave, town_a):
+    """dave holds the city card of town A (joined it)."""
+    services.member_join(city=town_a, user=dave)
+    return dave
+
+
 def _name(cn):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 

@@ -192,3 +192,37 @@ def test_a_retried_request_in_flight_gets_the_first_answer(town_a, shop_a, scene
     assert refunds[0][0] == "booked"
     assert Booking.objects.filter(original=big).count() == 1
     assert ledger_verify() == []
+
+
+def test_twenty_retries_of_one_key_at_the_pos_api_get_one_answer(town_a, shop_a, scene):
+    """A till retrying a timed-out payment 20 times at once: one booking, 20 × 201 with
+    the same body (all but one marked Idempotent-Replayed), never 409."""
+    from django.test import Client
+
+    from marktplatz.api.services import terminal_key_create
+
+    _key, token = terminal_key_create(merchant=shop_a, name="Kasse 9", actor=None)
+    points = Account.objects.get(pk=scene["member"].account_id).available
+    answers: list[tuple[int, bytes, str]] = []
+    lock = threading.Lock()
+
+    def retry(_index: int) -> None:
+        answer = Client().post(
+            "/altdorf/api/pos/v1/redeem",
+            {"card": scene["card"].number, "points": points},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+            HTTP_IDEMPOTENCY_KEY="till-9:receipt-77",
+        )
+        with lock:
+            answers.append(
+                (answer.status_code, answer.content, answer.get("Idempotent-Replayed", ""))
+            )
+
+    run_in_threads(retry, threads=20)
+    assert {(status, body) for status, body, _replayed in answers} == {(201, answers[0][1])}, (
+        answers
+    )
+    assert sorted(replayed for _s, _b, replayed in answers) == [""] + ["true"] * 19
+    assert Transaction.objects.filter(idempotency_key__endswith=":till-9:receipt-77").count() == 1
+    assert ledger_verify() == []

@@ -8,6 +8,19 @@ from marktplatz.cities.models import Department
 from marktplatz.merchants.models import Employer
 
 
+# Least privilege first: an invitation form offers (and preselects) the weakest role.
+PRIVILEGE_ORDER = [
+    RoleKind.MERCHANT_CASHIER,
+    RoleKind.MERCHANT_MANAGER,
+    RoleKind.MERCHANT_OWNER,
+    RoleKind.OPERATOR_STAFF,
+    RoleKind.CITY_STAFF,
+    RoleKind.EMPLOYER_ADMIN,
+    RoleKind.OPERATOR_ADMIN,
+    RoleKind.CITIZEN,
+]
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
     kind = forms.ChoiceField(label=_("Role"))
@@ -17,7 +30,10 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, kinds: list[str], town_level: bool, **kwargs):
         super().__init__(*args, **kwargs)
         labels = dict(RoleKind.choices)
+        kinds = sorted(kinds, key=PRIVILEGE_ORDER.index)
         self.fields["kind"].choices = [(k, labels[k]) for k in kinds]
+        if kinds:
+            self.fields["kind"].initial = kinds[0]
         if town_level:
             self.fields["department"].queryset = Department.objects.all()
             self.fields["employer"].queryset = Employer.objects.all()

@@ -47,11 +47,11 @@ def _own_card(request) -> Card | None:
 @city_required
 @login_required
 def apple_download(request):
-    if not passes.apple_enabled(request.city):
-        raise Http404("Apple Wallet is not offered in this town")
     card = _own_card(request)
     if card is None:
         return join_page(request)
+    if not passes.apple_enabled(request.city):
+        raise Http404("Apple Wallet is not offered in this town")
     response = HttpResponse(
         passes.apple_pkpass(card=card, web_service_url=_web_service_url(request)),
         content_type=PKPASS,
@@ -63,11 +63,11 @@ def apple_download(request):
 @city_required
 @login_required
 def google_save(request):
-    if not passes.google_enabled(request.city):
-        raise Http404("Google Wallet is not offered in this town")
     card = _own_card(request)
     if card is None:
         return join_page(request)
+    if not passes.google_enabled(request.city):
+        raise Http404("Google Wallet is not offered in this town")
     origin = request.build_absolute_uri("/").rstrip("/")
     return redirect(passes.google_save_url(card=card, origin=origin))
 

@@ -151,3 +151,19 @@ def test_it_sends_invitations_over_real_smtp(
     assert len(received) == 1
     assert received[0].rcpt_tos == ["kim@example.org"]
     assert b"/altdorf/invitations/accept/" in received[0].content
+
+
+def test_every_invitation_form_preselects_the_least_privileged_role(client, alice, bob, shop_a):
+    client.force_login(bob)
+    form = client.get(f"/altdorf/merchant/{shop_a.code}/staff/invite/").context["form"]
+    assert form["kind"].value() == "merchant_cashier"
+    assert next(kind for kind, _label in form.fields["kind"].choices) == "merchant_cashier"
+    client.force_login(alice)
+    form = client.get("/altdorf/operator/staff/invite/").context["form"]
+    assert form["kind"].value() == "operator_staff"
+    assert "operator_admin" in dict(form.fields["kind"].choices)
+    # An operator inviting to a business also starts from the cashier.
+    form = client.get(f"/altdorf/merchant/{shop_a.code}/staff/invite/").context["form"]
+    assert form["kind"].value() == "merchant_cashier"
+    content = client.get(f"/altdorf/merchant/{shop_a.code}/staff/invite/").content.decode()
+    assert 'value="merchant_cashier" selected' in content

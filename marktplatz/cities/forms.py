@@ -23,6 +23,7 @@ class CitySettingsForm(BankDetailsFormMixin, forms.ModelForm):
             "postal_street",
             "postal_code",
             "postal_town",
+            "registration_id",
         ]
         widgets = {
             "primary_color": forms.TextInput(attrs={"type": "color"}),

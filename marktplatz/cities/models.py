@@ -57,6 +57,14 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone."), code="time_zone")
 
 
+def validate_registration_id(value: str) -> None:
+    """A Swiss UID (CHE-…) must carry a valid check digit; anything else is free text."""
+    from stdnum.ch import uid
+
+    if value.upper().startswith("CHE") and not uid.is_valid(value.split()[0]):
+        raise ValidationError(_("Enter a valid UID such as CHE-123.456.788."), code="uid")
+
+
 def validate_domain(value: str) -> None:
     if not re.fullmatch(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", value):
         raise ValidationError(_("Enter a host name such as karte.example.org."), code="domain")
@@ -124,6 +132,19 @@ class City(models.Model):
     postal_street = models.CharField(_("street and number"), max_length=70, blank=True)
     postal_code = models.CharField(_("postcode"), max_length=16, blank=True)
     postal_town = models.CharField(_("town"), max_length=35, blank=True)
+    # Names the operator on e-invoices (EN 16931 BT-30, rule BR-CO-26). Not the VAT
+    # number: vouchers are outside the scope of VAT, and such invoices may not carry one.
+    registration_id = models.CharField(
+        _("register number"),
+        max_length=50,
+        blank=True,
+        validators=[validate_registration_id],
+        help_text=_(
+            "The operator's commercial register or business identification number, e.g. "
+            "HRB 12345 Amtsgericht Freiburg or CHE-123.456.789. Printed on invoices; "
+            "without it no e-invoice (ZUGFeRD) is attached."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -157,10 +178,13 @@ class City(models.Model):
 
     @property
     def locale(self) -> str:
-        """The Babel locale for numbers and money, e.g. de_CH (language of the page)."""
+        """The Babel locale for numbers and money, e.g. de_CH (language of the page); one
+        that exists for every language × country (fr in a German town: fr)."""
         from django.utils.translation import get_language
 
-        return f"{(get_language() or self.default_language).split('-')[0]}_{self.country}"
+        from marktplatz.core.money import babel_locale
+
+        return babel_locale(get_language() or self.default_language, self.country)
 
 
 class Department(CityOwned):

@@ -3,11 +3,14 @@
 - ``payment_reference``: the reference the payer quotes, matched again in the bank
   statement: an ISO 11649 creditor reference (RF…), or for a Swiss QR-IBAN the 27-digit
   QR reference.
-- ``invoice_pdf``: an A4 invoice (fpdf2) with an EPC QR code (GiroCode) for euro, or a
-  Swiss QR-bill (qrbill) for francs, at its foot.
+- ``invoice_pdf``: an A4 invoice (fpdf2, PDF/A-3B with the embedded Open Sans font and
+  an sRGB output intent): the town's logo and colour, sender and recipient blocks, number,
+  dates, lines, and an EPC QR code (GiroCode) for euro or a Swiss QR-bill (qrbill) for
+  francs at its foot; or, paid by direct debit, the collection date and mandate.
 - ``invoice_xml``: the same invoice as Factur-X / ZUGFeRD XML (EN 16931 profile), built
   with drafthorse, which checks it against the official schema; ``invoice_pdf`` embeds
-  it when asked (German towns).
+  it when asked (German towns) and the seller has a register number (rule BR-CO-26).
+  The tests run every kind of invoice through the Factur-X EN 16931 schematron.
 
 Amounts are in minor units. The invoices here are for things outside the scope of VAT
 (multi-purpose vouchers, employer benefits loaded as such vouchers), so every line is of
@@ -27,7 +30,7 @@ from stdnum import iso11649
 from stdnum.ch import esr
 
 from marktplatz.core.money import format_money
-from marktplatz.core.pdf import pdf_new, pdf_text
+from marktplatz.core.pdf import FONT, pdf_archive, pdf_new, pdf_text
 
 
 @dataclass
@@ -38,6 +41,11 @@ class Party:
     town: str = ""
     country: str = "DE"
     email: str = ""
+    # Commercial register or business id (EN 16931 BT-30): names the seller (BR-CO-26).
+    registration_id: str = ""
+    # The seller's look: its logo (image bytes) and colour (#rrggbb) head the page.
+    logo: bytes = b""
+    colour: str = "#1d4f91"
 
 
 @dataclass
@@ -68,14 +76,29 @@ class Invoice:
     language: str = "de"
     # Why no VAT is charged (printed, and the e-invoice's exemption reason).
     vat_note: str = ""
+    # Paid by SEPA direct debit: the day it is collected, the mandate, the creditor id
+    # and the payer's account. Without a collection date the invoice is paid by transfer.
+    collection_date: dt.date | None = None
+    mandate: str = ""
+    creditor_id: str = ""
+    debtor_iban: str = ""
+    # How to pay, as printed; empty: a sentence chosen from the above.
+    payment_text: str = ""
 
     @property
     def total_minor(self) -> int:
         return sum(line.total_minor for line in self.lines)
 
+    @property
+    def by_direct_debit(self) -> bool:
+        return self.collection_date is not None
+
 
 # Swiss QR-IBANs carry an institution id in this range; they take QR references only.
 QR_IID = range(30000, 32000)
+
+# Invoice lines continue on the next page below this height (mm).
+PAGE_BOTTOM = 270
 
 
 def is_qr_iban(iban: str) -> bool:
@@ -173,7 +196,8 @@ def _swiss_bill_svg(invoice: Invoice) -> bytes:
     )
     out = io.StringIO()
     bill.as_svg(out)
-    return out.getvalue().encode()
+    # The slip's text in the embedded font (PDF/A admits no font it does not carry).
+    return re.sub(r'font-family="[^"]*"', f'font-family="{FONT}"', out.getvalue()).encode()
 
 
 def _epc_code(invoice: Invoice):
@@ -201,85 +225,202 @@ def _epc_qr(invoice: Invoice) -> io.BytesIO:
     return png
 
 
-def invoice_pdf(invoice: Invoice, *, e_invoice: bool = False) -> bytes:
-    """The invoice as PDF; with ``e_invoice`` its Factur-X XML is embedded (ZUGFeRD)."""
-    pdf = pdf_new(format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.set_title(pdf_text(f"{invoice.title or _('Invoice')} {invoice.number}"))
-    pdf.set_creator("Marktplatz")
-    pdf.add_page()
-    seller, buyer = invoice.seller, invoice.buyer
-    pdf.set_font("Helvetica", "", 8)
-    pdf.set_xy(20, 15)
-    pdf.cell(0, 4, pdf_text(f"{seller.name} · {seller.street} · {seller.postcode} {seller.town}"))
-    pdf.set_font("Helvetica", "", 11)
-    pdf.set_xy(20, 30)
-    address = [buyer.name, buyer.street, f"{buyer.postcode} {buyer.town}".strip(), buyer.email]
-    pdf.multi_cell(90, 5, pdf_text("\n".join(line for line in address if line)))
-    pdf.set_xy(125, 30)
+def _rgb(colour: str) -> tuple[int, int, int]:
+    value = colour.lstrip("#") if re.fullmatch(r"#?[0-9a-fA-F]{6}", colour or "") else "1d4f91"
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def printed_reference(reference: str) -> str:
+    """A reference as printed, in the groups the payer types: "RF18 5390 0754 7034" or
+    "21 00000 00003 13947 14300 09017"."""
+    if reference.isdigit() and len(reference) == 27:
+        return esr.format(reference)
+    return iso11649.format(reference) if iso11649.is_valid(reference) else reference
+
+
+def printed_iban(iban: str) -> str:
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
+def _date(day: dt.date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def payment_sentence(invoice: Invoice) -> str:
+    """How the invoice is paid: collected by direct debit, or to be transferred."""
+    if invoice.payment_text:
+        return invoice.payment_text
+    if invoice.by_direct_debit:
+        return _(
+            "We collect the amount by SEPA direct debit on %(date)s from the account "
+            "%(iban)s, mandate %(mandate)s, creditor identifier %(creditor)s."
+        ) % {
+            "date": _date(invoice.collection_date),
+            "iban": printed_iban(invoice.debtor_iban),
+            "mandate": invoice.mandate,
+            "creditor": invoice.creditor_id,
+        }
+    return _("Please transfer the amount to %(holder)s, IBAN %(iban)s, quoting %(ref)s.") % {
+        "holder": invoice.seller.name,
+        "iban": printed_iban(invoice.iban),
+        "ref": printed_reference(invoice.reference),
+    }
+
+
+def letterhead(pdf, *, seller: Party, buyer: Party, iban: str = "", bic: str = "") -> None:
+    """Logo and town colour at the top, the sender's block on the right, the return
+    address above the recipient's window (DIN 5008, form B)."""
+    colour = _rgb(seller.colour)
+    pdf.set_fill_color(*colour)
+    pdf.rect(0, 0, 210, 6, style="F")
+    left = 20
+    if seller.logo:
+        try:
+            pdf.image(io.BytesIO(seller.logo), x=20, y=12, h=18, keep_aspect_ratio=True)
+            left = None
+        except Exception:
+            left = 20
+    if left is not None:
+        pdf.set_xy(left, 14)
+        pdf.set_text_color(*colour)
+        pdf.set_font(FONT, "B", 16)
+        pdf.cell(95, 8, pdf_text(seller.name))
+        pdf.set_text_color(0, 0, 0)
+    sender = [
+        seller.name,
+        seller.street,
+        f"{seller.postcode} {seller.town}".strip(),
+        seller.email,
+        f"IBAN {printed_iban(iban)}" if iban else "",
+        f"BIC {bic}" if bic else "",
+        seller.registration_id,
+    ]
+    pdf.set_xy(130, 12)
+    pdf.set_font(FONT, "B", 9)
+    pdf.cell(60, 4.5, pdf_text(seller.name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 8.5)
+    for line in sender[1:]:
+        if line:
+            pdf.set_x(130)
+            pdf.cell(60, 4.2, pdf_text(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(20, 47)
+    pdf.set_font(FONT, "", 7)
+    pdf.set_text_color(90, 90, 90)
+    back = " · ".join(part for part in (seller.name, seller.street,
+                                         f"{seller.postcode} {seller.town}".strip()) if part)  # fmt: skip
+    pdf.cell(85, 4, pdf_text(back), border="B")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_xy(20, 53)
+    pdf.set_font(FONT, "", 10.5)
+    address = [buyer.name, buyer.street, f"{buyer.postcode} {buyer.town}".strip()]
+    pdf.multi_cell(85, 5, pdf_text("\n".join(line for line in address if line)))
+
+
+def _facts(invoice: Invoice) -> list[tuple[str, str]]:
     facts = [
         (_("Invoice number"), invoice.number),
-        (_("Date"), invoice.issued.strftime("%d.%m.%Y")),
-        (_("Payable by"), invoice.due.strftime("%d.%m.%Y")),
-        (_("Payment reference"), invoice.reference),
+        (_("Date"), _date(invoice.issued)),
     ]
+    if invoice.by_direct_debit:
+        facts += [
+            (_("Collection date"), _date(invoice.collection_date)),
+            (_("Mandate reference"), invoice.mandate),
+        ]
+    else:
+        facts += [
+            (_("Payable by"), _date(invoice.due)),
+            (_("Payment reference"), printed_reference(invoice.reference)),
+        ]
+    if invoice.buyer.email:
+        facts.append((_("Customer e-mail"), invoice.buyer.email))
+    return facts
+
+
+def facts_block(pdf, facts: list[tuple[str, str]]) -> None:
+    """Labelled facts (number, dates, reference) to the right of the recipient."""
+    pdf.set_xy(115, 53)
     for label, value in facts:
-        pdf.set_x(125)
-        pdf.set_font("Helvetica", "", 9)
-        pdf.cell(32, 5, pdf_text(label))
-        pdf.set_font("Helvetica", "B", 9)
+        pdf.set_x(115)
+        pdf.set_font(FONT, "", 8.5)
+        pdf.cell(29, 5, pdf_text(label))
+        pdf.set_font(FONT, "B", 8.5)
         pdf.cell(0, 5, pdf_text(value), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_xy(20, 65)
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, pdf_text(f"{invoice.title or _('Invoice')} {invoice.number}"))
-    pdf.set_xy(20, 80)
-    pdf.set_font("Helvetica", "B", 9)
-    pdf.cell(100, 6, pdf_text(_("Description")), border="B")
-    pdf.cell(15, 6, pdf_text(_("Qty")), border="B", align="R")
-    pdf.cell(25, 6, pdf_text(_("Price")), border="B", align="R")
-    pdf.cell(30, 6, pdf_text(_("Amount")), border="B", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
-    for line in invoice.lines[:25]:
+
+
+def invoice_pdf(invoice: Invoice, *, e_invoice: bool = False) -> bytes:
+    """The invoice as PDF/A-3; with ``e_invoice`` (and a seller register number, which
+    EN 16931 needs) its Factur-X XML is embedded (ZUGFeRD)."""
+    pdf = pdf_new(archival=True, format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    letterhead(pdf, seller=invoice.seller, buyer=invoice.buyer, iban=invoice.iban, bic=invoice.bic)
+    facts_block(pdf, _facts(invoice))
+    title = f"{invoice.title or _('Invoice')} {invoice.number}"
+    pdf.set_xy(20, 95)
+    pdf.set_font(FONT, "B", 15)
+    pdf.set_text_color(*_rgb(invoice.seller.colour))
+    pdf.cell(0, 9, pdf_text(title))
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_xy(20, 108)
+
+    def table_head() -> None:
         pdf.set_x(20)
-        pdf.cell(100, 6, pdf_text(line.label[:60]))
-        pdf.cell(15, 6, str(line.quantity), align="R")  # -1: a credit
-        pdf.cell(25, 6, pdf_text(_money(invoice, line.unit_minor)), align="R")
-        pdf.cell(30, 6, pdf_text(_money(invoice, line.total_minor)), align="R",
+        pdf.set_font(FONT, "B", 8.5)
+        pdf.cell(100, 6, pdf_text(_("Description")), border="B")
+        pdf.cell(15, 6, pdf_text(_("Qty")), border="B", align="R")
+        pdf.cell(25, 6, pdf_text(_("Price")), border="B", align="R")
+        pdf.cell(30, 6, pdf_text(_("Amount")), border="B", align="R",
                  new_x="LMARGIN", new_y="NEXT")  # fmt: skip
-    if len(invoice.lines) > 25:
+        pdf.set_font(FONT, "", 8.5)
+
+    table_head()
+    for line in invoice.lines:
+        if pdf.get_y() > PAGE_BOTTOM:
+            pdf.add_page()
+            pdf.set_y(20)
+            table_head()
         pdf.set_x(20)
-        more = sum(line.total_minor for line in invoice.lines[25:])
-        pdf.cell(140, 6, pdf_text(_("%(count)d more lines") % {"count": len(invoice.lines) - 25}))
-        pdf.cell(30, 6, pdf_text(_money(invoice, more)), align="R",
+        pdf.cell(100, 5.5, pdf_text(line.label[:70]))
+        pdf.cell(15, 5.5, str(line.quantity), align="R")  # -1: a credit
+        pdf.cell(25, 5.5, pdf_text(_money(invoice, line.unit_minor)), align="R")
+        pdf.cell(30, 5.5, pdf_text(_money(invoice, line.total_minor)), align="R",
                  new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     pdf.set_x(20)
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font(FONT, "B", 10)
     pdf.cell(140, 8, pdf_text(_("Total")), border="T")
     pdf.cell(30, 8, pdf_text(_money(invoice, invoice.total_minor)), border="T",
              align="R", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(FONT, "", 8.5)
     pdf.set_x(20)
     text = invoice.note + "\n" if invoice.note else ""
     text += (invoice.vat_note or _("Not subject to VAT (multi-purpose voucher).")) + "\n"
-    text += _("Please transfer the amount to %(holder)s, IBAN %(iban)s, quoting %(ref)s.") % {
-        "holder": seller.name,
-        "iban": invoice.iban,
-        "ref": invoice.reference,
-    }
-    pdf.multi_cell(170, 5, pdf_text(text))
-    if invoice.currency == "CHF" or is_qr_iban(invoice.iban):
-        pdf.image(io.BytesIO(_swiss_bill_svg(invoice)), x=0, y=297 - 105, w=210)
+    text += payment_sentence(invoice)
+    pdf.multi_cell(170, 4.5, pdf_text(text), align="L")
+    swiss = invoice.currency == "CHF" or is_qr_iban(invoice.iban)
+    slip_top = 297 - 105 if swiss else 235
+    if not invoice.by_direct_debit and pdf.get_y() > slip_top - 4:
+        pdf.add_page()  # the payment slip goes below, on a page of its own
+    if invoice.by_direct_debit:
+        pass  # nothing to scan: the town collects
+    elif swiss:
+        pdf.set_fill_color(0, 0, 0)  # the slip's text is drawn in the fill colour
+        pdf.image(io.BytesIO(_swiss_bill_svg(invoice)), x=0, y=slip_top, w=210)
     else:
-        pdf.set_xy(20, 235)
-        pdf.set_font("Helvetica", "B", 9)
+        pdf.set_xy(20, slip_top)
+        pdf.set_font(FONT, "B", 8.5)
         pdf.cell(0, 5, pdf_text(_("Pay by scanning with your banking app (GiroCode):")))
-        pdf.image(_epc_qr(invoice), x=20, y=242, w=40, h=40)
-    document = bytes(pdf.output())
-    if not e_invoice:
-        return document
-    from drafthorse.pdf import attach_xml
-
-    return attach_xml(document, invoice_xml(invoice), lang=invoice.language)
+        pdf.image(_epc_qr(invoice), x=20, y=slip_top + 7, w=40, h=40)
+    attach = e_invoice and bool(invoice.seller.registration_id)
+    pdf_archive(
+        pdf,
+        title=title,
+        author=invoice.seller.name,
+        subject=_("Invoice %(number)s to %(buyer)s")
+        % {"number": invoice.number, "buyer": invoice.buyer.name},
+        lang=f"{invoice.language}-{invoice.seller.country}",
+        facturx_xml=invoice_xml(invoice) if attach else None,
+    )
+    return bytes(pdf.output())
 
 
 def invoice_xml(invoice: Invoice) -> bytes:
@@ -310,17 +451,29 @@ def invoice_xml(invoice: Invoice) -> bytes:
         target.address.country_id = party.country
         if party.email:
             target.electronic_address.uri_ID = ("EM", party.email)
+        if party.registration_id:
+            # BT-30 (seller) / BT-47 (buyer): the legal registration identifier.
+            target.legal_organization.id = ("", party.registration_id)
+    # Vouchers and statements are "delivered" on the day of the invoice (BT-72).
+    doc.trade.delivery.event.occurrence = invoice.issued
     settlement = doc.trade.settlement
     settlement.currency_code = invoice.currency
     settlement.payment_reference = invoice.reference
     means = PaymentMeans()
-    means.type_code = "58"  # SEPA credit transfer
-    means.payee_account.iban = invoice.iban
-    if invoice.bic:
-        means.payee_institution.bic = invoice.bic
-    settlement.payment_means.add(means)
     terms = PaymentTerms()
-    terms.due = invoice.due
+    if invoice.by_direct_debit:
+        means.type_code = "59"  # SEPA direct debit
+        means.payer_account.iban = invoice.debtor_iban  # BT-91
+        settlement.creditor_reference_id = invoice.creditor_id  # BT-90
+        terms.debit_mandate_id = invoice.mandate  # BT-89
+        terms.due = invoice.collection_date
+    else:
+        means.type_code = "58"  # SEPA credit transfer
+        means.payee_account.iban = invoice.iban
+        if invoice.bic:
+            means.payee_institution.bic = invoice.bic
+        terms.due = invoice.due
+    settlement.payment_means.add(means)
     settlement.terms.add(terms)
     total = _amount(invoice.total_minor)
     for number, line in enumerate(invoice.lines, start=1):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Count, Max, Sum
@@ -80,7 +81,7 @@ def employer_invoices_issue(
 def employer_invoice_document(invoice: EmployerInvoice) -> Invoice:
     city = invoice.city
     employer: Employer = invoice.employer
-    issued = timezone.localtime(invoice.created_at).date()
+    issued = timezone.localtime(invoice.created_at, ZoneInfo(city.time_zone)).date()
     lines = [
         InvoiceLine(
             _("Benefit for %(name)s (%(number)s), %(month)s")

@@ -35,6 +35,12 @@ def ensure_bank_details(*, city, rng) -> None:
         city.postal_code = "79600" if city.country == "DE" else "6300"
         city.postal_town = city.name
         city.save()
+    if not city.registration_id:
+        # Names the operator on e-invoices (EN 16931 BR-CO-26).
+        city.registration_id = (
+            "HRB 701234, Amtsgericht Freiburg" if city.country == "DE" else "CHE-116.281.710"
+        )
+        city.save(update_fields=["registration_id"])
     for merchant in Merchant.objects.filter(iban="").order_by("pk"):
         number = str(rng.randrange(10 ** (digits - 1), 10**digits))
         merchant.iban = IBAN.generate(city.country, bank_code=bank, account_code=number).compact

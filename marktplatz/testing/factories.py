@@ -16,6 +16,9 @@ TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
 
 def city(**fields) -> City:
     fields.setdefault("time_zone", "Europe/Berlin")
+    # The operator's register number: e-invoices name the seller by it (BR-CO-26).
+    swiss = fields.get("country") == "CH"
+    fields.setdefault("registration_id", "CHE-116.281.710" if swiss else "HRB 4711, AG Freiburg")
     return City.objects.create(**fields)
 
 

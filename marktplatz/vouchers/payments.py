@@ -15,6 +15,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -172,7 +173,7 @@ def order_create(
 
 def order_invoice(order: VoucherOrder) -> Invoice:
     city = order.city
-    created = timezone.localtime(order.created_at).date()
+    created = timezone.localtime(order.created_at, ZoneInfo(city.time_zone)).date()
     return Invoice(
         number=order_invoice_number(order),
         issued=created,
@@ -198,13 +199,23 @@ def order_invoice(order: VoucherOrder) -> Invoice:
 
 
 def city_party(city: Any) -> Party:
-    """The operator as seller on invoices."""
+    """The operator as seller on invoices, with the town's logo and colour."""
+    logo = b""
+    if city.logo:
+        try:
+            with city.logo.open("rb") as file:
+                logo = file.read()
+        except OSError:
+            logo = b""  # the file is gone: the invoice shows the name instead
     return Party(
         name=city.bank_account_holder or city.name,
         street=city.postal_street,
         postcode=city.postal_code,
         town=city.postal_town or city.name,
         country=city.country,
+        registration_id=city.registration_id,
+        logo=logo,
+        colour=city.primary_color,
     )
 
 

@@ -31,6 +31,7 @@ from ninja.security import HttpBearer
 from pydantic import StrictInt
 
 from marktplatz.api.checkout import checkout_pay, used_up_as_unknown
+from marktplatz.api.middleware import reason
 from marktplatz.api.services import answer_once, terminal_key_check
 from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
@@ -72,6 +73,8 @@ server_errors = logging.getLogger("django.request")
 # list, the schema and the docs together).
 ERROR_CODES = [
     "bad_request",
+    "invalid_transfer",
+    "ledger_error",
     "unauthorized",
     "not_found",
     "card_not_found",
@@ -245,11 +248,8 @@ def http_error(request, exc: HttpError):
 
 @api.exception_handler(Http404)
 def not_found(request, exc: Http404):
-    return api.create_response(
-        request,
-        {"error": "not_found", "message": _("There is no such path in the POS API.")},
-        status=404,
-    )
+    code, message = reason(404)
+    return api.create_response(request, {"error": code, "message": message}, status=404)
 
 
 @api.exception_handler(TooManyAttempts)
@@ -289,14 +289,8 @@ def server_error(request, exc: Exception):
         exc_info=exc,
         extra={"status_code": 500, "request": request},
     )
-    return api.create_response(
-        request,
-        {
-            "error": "server_error",
-            "message": _("Something went wrong on our side. Nothing was booked."),
-        },
-        status=500,
-    )
+    code, message = reason(500)
+    return api.create_response(request, {"error": code, "message": message}, status=500)
 
 
 @api.exception_handler(AuthenticationError)

@@ -3,21 +3,18 @@ month of the demo year settled, so that statements and payment files can be open
 
 from __future__ import annotations
 
-from django.utils import timezone
 from schwifty import IBAN
 
-from marktplatz.core.months import month_before
 from marktplatz.merchants.models import Merchant
-from marktplatz.settlement.services import settle_month
+from marktplatz.settlement.services import months_open, settle_month
 
 BANKS = {"DE": ("37040044", "COBADEFFXXX", 10), "CH": ("00762", "UBSWCHZH80A", 12)}
 
 
 def seed(*, city, town, rng, out, **_options) -> None:
     ensure_bank_details(city=city, rng=rng)
-    month = timezone.localdate().replace(day=1)
-    for _back in range(12):
-        month = month_before(month)
+    # The demo year's months that are over (since the town's first booking), once.
+    for month in months_open(city=city)[-12:]:
         settle_month(city=city, month=month)
 
 

@@ -3,6 +3,7 @@ one ledger transaction whose transfers are its lines."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,3 +82,63 @@ class StatementPayment(CityOwned):
     class Meta:
         verbose_name = _("statement payment")
         verbose_name_plural = _("statement payments")
+
+
+class SettlementRun(Immutable, CityOwned):
+    """A month settled: written once per town and month, by the run that wrote its
+    statements. It fixes the dates its payment files carry (and its invoices name)."""
+
+    code = PublicCodeField()
+    month = models.DateField(_("month"))
+    statements = models.PositiveIntegerField(default=0)
+    payout_minor = models.BigIntegerField(_("to pay out"), default=0)
+    collect_minor = models.BigIntegerField(_("to collect"), default=0)
+    # Payouts are executed, direct debits collected, on these days.
+    execution_date = models.DateField()
+    collection_date = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("settlement run")
+        verbose_name_plural = _("settlement runs")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "month"], name="settlement_run_once_a_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class PaymentFile(Immutable, CityOwned):
+    """A run's payment file (pain.001 payouts or pain.008 collections), made once, on its
+    first download, and handed out byte for byte every time after: the bank sees one
+    message id per file and can refuse a second upload of it as a duplicate."""
+
+    class Kind(models.TextChoices):
+        PAYOUTS = "payouts", _("Payouts")
+        COLLECTIONS = "collections", _("Collections")
+
+    run = models.ForeignKey(SettlementRun, on_delete=models.PROTECT, related_name="files")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    message_id = models.CharField(max_length=35)
+    checksum = models.CharField(max_length=64)  # SHA-256 of the XML, hex
+    xml = models.BinaryField()
+    count = models.PositiveIntegerField(default=0)
+    total_minor = models.BigIntegerField(default=0)
+    # The statements in the file (their ids): an invoice says direct debit only for these.
+    statement_ids = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("payment file")
+        verbose_name_plural = _("payment files")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "kind"], name="payment_file_once_per_run"),
+            models.UniqueConstraint(fields=["city", "message_id"], name="payment_file_message_id"),
+        ]

@@ -1,21 +1,33 @@
 """Payment files for a settled month, made with sepaxml and checked against the ISO 20022
-schema it ships: SEPA credit transfers (pain.001.001.03) paying out what statements owe
+schema it ships: credit transfers (pain.001.001.03) paying out what statements owe
 businesses, and SEPA direct debits (pain.008.001.02) collecting what businesses owe.
 
-Swiss towns pay out in CHF with pain.001 as well; they collect by QR-bill invoice instead
-of direct debit (``collection_file`` refuses them).
+Each file is made once per settlement run, on its first download, and stored
+(``PaymentFile``: the XML, its message id and checksum); every later download hands out
+the same bytes, so a bank's duplicate check recognises a second upload. Statements whose
+invoice is paid already (by transfer) are left out of the direct debits, and an invoice
+says direct debit only for a statement the collection file holds (or will hold).
+
+Swiss towns pay out in CHF with pain.001 as the Swiss Payment Standards want it for
+domestic payments: without the SEPA service level (sepaxml's ``domestic``), which Swiss
+banks refuse for CHF. They collect by QR-bill invoice instead of direct debit
+(``collection_file`` refuses them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from sepaxml import SepaDD, SepaTransfer
 
+from marktplatz.audit.services import audit_record
 from marktplatz.core.invoices import (
     Invoice,
     InvoiceLine,
@@ -25,7 +37,7 @@ from marktplatz.core.invoices import (
     payment_reference,
 )
 from marktplatz.ledger.errors import LedgerError
-from marktplatz.settlement.models import Statement, StatementPayment
+from marktplatz.settlement.models import PaymentFile, SettlementRun, Statement, StatementPayment
 from marktplatz.vouchers.payments import PAYMENT_DAYS, city_party
 
 
@@ -35,18 +47,30 @@ class PaymentFileError(LedgerError):
 
 
 @dataclass
-class PaymentFile:
+class MadeFile:
+    """A payment file as made (not yet stored)."""
+
     xml: bytes
     count: int = 0
     total_minor: int = 0
     # Businesses left out for want of bank details (to settle by hand).
     missing: list[Any] = field(default_factory=list)
+    statement_ids: list[int] = field(default_factory=list)
 
 
 def _statements(city: Any, month: dt.date, outgoing: bool):
     rows = Statement.objects.filter(city_id=city.pk, period_start=month.replace(day=1))
-    rows = rows.filter(net_minor__gt=0) if outgoing else rows.filter(net_minor__lt=0)
-    return rows.select_related("merchant").order_by("merchant__name")
+    if outgoing:
+        rows = rows.filter(net_minor__gt=0)
+    else:
+        # An invoice paid by transfer is settled: collecting it too would charge twice.
+        rows = rows.filter(net_minor__lt=0, payment__isnull=True)
+    return rows.select_related("merchant").order_by("merchant__name", "pk")
+
+
+def mandate_reference(merchant: Any) -> str:
+    """The direct-debit mandate: the business's acceptance of the town's terms."""
+    return f"MP-{merchant.code.upper()}"
 
 
 def _operator(city: Any) -> dict:
@@ -65,10 +89,15 @@ def _remittance(statement: Statement) -> str:
     }
 
 
-def payout_file(*, city: Any, month: dt.date, execution: dt.date | None = None) -> PaymentFile:
-    """A pain.001 credit transfer to every business the month's statements owe money."""
-    sepa = SepaTransfer({**_operator(city), "batch": True}, clean=True)
-    result = PaymentFile(xml=b"")
+def payout_file(*, city: Any, month: dt.date, execution: dt.date | None = None) -> MadeFile:
+    """A pain.001 credit transfer to every business the month's statements owe money.
+
+    CHF payments leave out the SEPA service level: the Swiss Implementation Guidelines
+    reserve it for SEPA (euro) payments, and Swiss banks refuse CHF payments carrying it.
+    """
+    domestic = city.currency == "CHF"
+    sepa = SepaTransfer({**_operator(city), "batch": True, "domestic": domestic}, clean=True)
+    result = MadeFile(xml=b"")
     when = execution or timezone.localdate() + dt.timedelta(days=1)
     for statement in _statements(city, month, outgoing=True):
         merchant = statement.merchant
@@ -88,11 +117,12 @@ def payout_file(*, city: Any, month: dt.date, execution: dt.date | None = None) 
         sepa.add_payment(payment)
         result.count += 1
         result.total_minor += statement.net_minor
+        result.statement_ids.append(statement.pk)
     result.xml = sepa.export(validate=True) if result.count else b""
     return result
 
 
-def collection_file(*, city: Any, month: dt.date, collection: dt.date | None = None) -> PaymentFile:
+def collection_file(*, city: Any, month: dt.date, collection: dt.date | None = None) -> MadeFile:
     """A pain.008 direct debit from every business that owes the month's balance.
 
     The mandate is the business's acceptance of the town's terms when it joined: its
@@ -109,7 +139,7 @@ def collection_file(*, city: Any, month: dt.date, collection: dt.date | None = N
         schema="pain.008.001.02",
         clean=True,
     )
-    result = PaymentFile(xml=b"")
+    result = MadeFile(xml=b"")
     when = collection or timezone.localdate() + dt.timedelta(days=2)
     for statement in _statements(city, month, outgoing=False):
         merchant = statement.merchant
@@ -122,7 +152,7 @@ def collection_file(*, city: Any, month: dt.date, collection: dt.date | None = N
             "amount": -statement.net_minor,
             "type": "RCUR",
             "collection_date": when,
-            "mandate_id": f"MP-{merchant.code.upper()}",
+            "mandate_id": mandate_reference(merchant),
             "mandate_date": timezone.localtime(merchant.created_at).date(),
             "description": _remittance(statement),
             "endtoend_id": statement.code.upper(),
@@ -132,8 +162,90 @@ def collection_file(*, city: Any, month: dt.date, collection: dt.date | None = N
         sepa.add_payment(payment)
         result.count += 1
         result.total_minor -= statement.net_minor
+        result.statement_ids.append(statement.pk)
     result.xml = sepa.export(validate=True) if result.count else b""
     return result
+
+
+MAKERS = {PaymentFile.Kind.PAYOUTS: payout_file, PaymentFile.Kind.COLLECTIONS: collection_file}
+PAIN = {
+    PaymentFile.Kind.PAYOUTS: "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03",
+    PaymentFile.Kind.COLLECTIONS: "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02",
+}
+
+
+def _message_id(xml: bytes, kind: str) -> str:
+    root = etree.fromstring(xml)  # noqa: S314  (made by us a moment ago)
+    return root.findtext(".//p:GrpHdr/p:MsgId", namespaces={"p": PAIN[kind]}) or ""
+
+
+def payment_file_for(
+    *, run: SettlementRun, kind: str, actor: Any = None, now: dt.datetime | None = None
+) -> PaymentFile | None:
+    """The run's payment file of ``kind``: made and stored on the first call, the same
+    file (the same bytes, the same message id) on every later one. None when there is
+    nothing to pay or collect. PaymentFileError when it cannot be made (no bank account,
+    a collection date already past)."""
+    if kind not in MAKERS:
+        raise PaymentFileError(_("No such payment file."))
+    city = run.city
+    stored = PaymentFile.objects.filter(run=run, kind=kind).first()
+    if stored is not None:
+        return stored
+    today = timezone.localdate(now or timezone.now())
+    if kind == PaymentFile.Kind.PAYOUTS:
+        made = payout_file(
+            city=city, month=run.month, execution=max(run.execution_date, today + dt.timedelta(1))
+        )
+    else:
+        # The invoices name this day: a file made too late for it is not made at all.
+        if run.collection_date < today + dt.timedelta(days=2):
+            raise PaymentFileError(
+                _("The collection date %(date)s named on the invoices is too close or past: "
+                  "ask these businesses to pay by transfer.")
+                % {"date": run.collection_date.strftime("%d.%m.%Y")}
+            )  # fmt: skip
+        made = collection_file(city=city, month=run.month, collection=run.collection_date)
+    if not made.count:
+        return None
+    try:
+        with transaction.atomic():
+            stored = PaymentFile.objects.create(
+                city=city, run=run, kind=kind, message_id=_message_id(made.xml, kind),
+                checksum=hashlib.sha256(made.xml).hexdigest(), xml=made.xml,
+                count=made.count, total_minor=made.total_minor,
+                statement_ids=made.statement_ids,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )  # fmt: skip
+            audit_record(
+                city=city, actor=actor, action=f"payment_file.{kind}_made", obj=run,
+                data={"message_id": stored.message_id, "checksum": stored.checksum,
+                      "count": stored.count, "total_minor": stored.total_minor},
+            )  # fmt: skip
+    except IntegrityError:
+        # Made at the same moment by another download: that one is the file.
+        return PaymentFile.objects.get(run=run, kind=kind)
+    return stored
+
+
+def collected_by_debit(statement: Statement) -> bool:
+    """Whether the town collects ``statement``'s balance by direct debit (else the
+    business is asked to transfer it): in the run's collection file once that is made;
+    before, when the town collects (euro, creditor id), the business has an IBAN and
+    has not paid already."""
+    city, merchant = statement.city, statement.merchant
+    if statement.net_minor >= 0 or city.currency != "EUR" or not city.sepa_creditor_id:
+        return False
+    run = SettlementRun.objects.filter(city_id=city.pk, month=statement.period_start).first()
+    stored = (
+        PaymentFile.objects.filter(run=run, kind=PaymentFile.Kind.COLLECTIONS).first()
+        if run is not None
+        else None
+    )
+    if stored is not None:
+        return statement.pk in stored.statement_ids
+    paid = StatementPayment.objects.filter(statement=statement).exists()
+    return run is not None and bool(merchant.iban) and not paid
 
 
 # Statement invoices start here in the town's reference numbers (voucher orders below,
@@ -149,7 +261,12 @@ def statement_invoice(*, statement: Statement, lines: list[dict]) -> Invoice:
     if statement.net_minor >= 0:
         raise PaymentFileError(_("The town owes this business: there is nothing to invoice."))
     issued = timezone.localtime(statement.created_at).date()
-    debit = city.currency == "EUR" and bool(city.sepa_creditor_id and merchant.iban)
+    debit = collected_by_debit(statement)
+    run = (
+        SettlementRun.objects.filter(city_id=city.pk, month=statement.period_start).first()
+        if debit
+        else None
+    )
     return Invoice(
         number=f"S-{statement.period_start:%Y-%m}-{statement.code.upper()}",
         issued=issued,
@@ -174,14 +291,15 @@ def statement_invoice(*, statement: Statement, lines: list[dict]) -> Invoice:
             for line in lines
         ],
         title=_("Invoice"),
-        note=(
-            _("Statement %(month)s. The amount is collected by SEPA direct debit.")
-            if debit
-            else _("Statement %(month)s.")
-        )
-        % {"month": f"{statement.period_start:%m/%Y}"},
+        note=_("Statement %(month)s.") % {"month": f"{statement.period_start:%m/%Y}"},
         language=city.default_language[:2],
         vat_note=_("Settlement of card points and vouchers; fees without VAT."),
+        # Direct debit: the collection day and mandate, and no transfer slip; otherwise
+        # the request to transfer, with its QR code.
+        collection_date=run.collection_date if run else None,
+        mandate=mandate_reference(merchant) if run else "",
+        creditor_id=city.sepa_creditor_id if run else "",
+        debtor_iban=merchant.iban if run else "",
     )
 
 

@@ -15,8 +15,13 @@ Per merchant and month one ledger transaction holds every line of the statement:
 
 The balance of ``settlement:<m>`` moves by the statement's net amount: positive, the
 operator pays it out; negative, it is collected. A statement is written once per merchant
-and month (a unique constraint and the transaction's idempotency key): running the
-settlement again changes nothing, and whatever is booked later lands in a later month.
+and month (a unique constraint and the transaction's idempotency key), and whatever is
+booked later lands in a later month.
+
+A month is settled by one run (``SettlementRun``, unique per town and month), confirmed by
+the operator after a preview, audited in the same transaction. Only months that are over
+and not before the town started: the town starts in the month it was created, or of its
+first booking if that is earlier (history brought over from before it joined).
 """
 
 from __future__ import annotations
@@ -25,22 +30,24 @@ import datetime as dt
 import json
 import zoneinfo
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marktplatz.audit.services import audit_record
 from marktplatz.core.sqlops import new_ids, rows_insert
 from marktplatz.ledger.errors import LedgerError
-from marktplatz.ledger.models import Account, AccountKind, Transfer
+from marktplatz.ledger.models import Account, AccountKind, Transaction, Transfer
 from marktplatz.ledger.services import Leg, Posting, account_open, accounts_open, postings_import
 from marktplatz.loyalty.models import Booking, BookingKind, RewardClaim
 from marktplatz.loyalty.services import redemption_value_minor
 from marktplatz.merchants.models import Merchant
-from marktplatz.settlement.models import SettlementRules, Statement
+from marktplatz.settlement.models import SettlementRules, SettlementRun, Statement
 from marktplatz.vouchers.models import VoucherRedemption
 from marktplatz.vouchers.services import money_ledger, voucher_figures
 
@@ -171,27 +178,125 @@ def _amounts(rules: SettlementRules, city: Any, merchant: Any, figures: dict) ->
     }
 
 
-def settle_month(
-    *, city: Any, month: dt.date, actor: Any = None, now: dt.datetime | None = None
-) -> list[Statement]:
-    """Write the statements of ``month`` for every approved merchant not yet settled.
+# Lines the merchant is credited with; the others it is charged.
+CREDITS = {"voucher.settled", "points.redeemed_value", "rewards.fulfilled_value"}
 
-    Bookings and voucher payments count in the month they are dated; anything booked
-    later (a refund, a correction) is dated later and lands in a later statement. All
-    statements of a run are posted together (``postings_import``): all or none.
-    """
+# Payouts are executed the next working day; direct debits are collected this many days
+# after the run: the SEPA rulebook's pre-notification time, the invoice being the notice.
+COLLECTION_DAYS = 14
+
+
+class SettlementBeforeStart(LedgerError):
+    code = "settlement_before_start"
+    status = 409
+    default_message = gettext_lazy("The town started later: there is nothing to settle.")
+
+
+class MonthSettled(LedgerError):
+    code = "month_settled"
+    status = 409
+    default_message = gettext_lazy("This month is settled already.")
+
+
+def town_first_month(*, city: Any) -> dt.date:
+    """The first month a town settles: the month it was created in, or of its first
+    booking if that is earlier (history brought over from before it joined Marktplatz)."""
+    first = Transaction.objects.filter(city_id=city.pk).aggregate(first=Min("created_at"))
+    start = min(filter(None, [city.created_at, first["first"]]), default=timezone.now())
+    local = start.astimezone(zoneinfo.ZoneInfo(city.time_zone))
+    return dt.date(local.year, local.month, 1)
+
+
+def _month_after(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def months_open(*, city: Any, now: dt.datetime | None = None) -> list[dt.date]:
+    """Months that can be settled now: since the town started, over, not yet settled
+    (oldest first)."""
+    now = now or timezone.now()
+    settled = set(SettlementRun.objects.filter(city_id=city.pk).values_list("month", flat=True))
+    months, month = [], town_first_month(city=city)
+    while period_bounds(city=city, month=month)[1] + GRACE <= now:
+        if month not in settled:
+            months.append(month)
+        month = _month_after(month)
+    return months
+
+
+def settlement_check(*, city: Any, month: dt.date, now: dt.datetime | None = None) -> dt.date:
+    """``month`` (its first day) if it can be settled; else the refusal, in words."""
     month = month.replace(day=1)
-    start, end = period_bounds(city=city, month=month)
+    _start, end = period_bounds(city=city, month=month)
     if (now or timezone.now()) < end + GRACE:
         raise SettlementTooEarly()
+    first = town_first_month(city=city)
+    if month < first:
+        raise SettlementBeforeStart(
+            _("The town started in %(month)s: earlier months cannot be settled.")
+            % {"month": f"{first:%m/%Y}"}
+        )
+    if SettlementRun.objects.filter(city_id=city.pk, month=month).exists():
+        raise MonthSettled()
+    return month
+
+
+@dataclass
+class StatementDraft:
+    """What the month's statement of one business will say."""
+
+    merchant: Any
+    amounts: dict[str, int]
+    figures: dict
+
+    @property
+    def net_minor(self) -> int:
+        return sum(amount if line in CREDITS else -amount for line, amount in self.amounts.items())
+
+
+def settlement_preview(
+    *, city: Any, month: dt.date, now: dt.datetime | None = None
+) -> list[StatementDraft]:
+    """The statements ``settle_month`` would write now, per business (nothing written).
+    Raises the refusal when the month cannot be settled."""
+    month = settlement_check(city=city, month=month, now=now)
+    start, end = period_bounds(city=city, month=month)
     rules = rules_for(city=city)
     activity = month_activity(city=city, start=start, end=end)
     done = set(Statement.objects.filter(period_start=month).values_list("merchant_id", flat=True))
-    merchants = list(
+    merchants = (
         Merchant.objects.filter(Q(status="approved") | Q(pk__in=list(activity)), city_id=city.pk)
         .exclude(pk__in=done)
         .order_by("pk")
     )
+    return [
+        StatementDraft(merchant, _amounts(rules, city, merchant, activity[merchant.pk]),
+                       dict(activity[merchant.pk]))
+        for merchant in merchants
+    ]  # fmt: skip
+
+
+def _working_day(day: dt.date) -> dt.date:
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def settle_month(
+    *, city: Any, month: dt.date, actor: Any = None, now: dt.datetime | None = None
+) -> list[Statement]:
+    """Write the statements of ``month`` for every approved merchant, once: a month is
+    settled by one run (``SettlementRun``, unique per town and month), only when it is
+    over and not before the town started (see ``settlement_check``).
+
+    Bookings and voucher payments count in the month they are dated; anything booked
+    later (a refund, a correction) is dated later and lands in a later statement. All
+    statements of a run are posted together (``postings_import``) with the run and its
+    audit record: all or none. Two runs at once: the second gets ``MonthSettled``.
+    """
+    month = month.replace(day=1)
+    drafts = settlement_preview(city=city, month=month, now=now)
+    merchants = [draft.merchant for draft in drafts]
     ledger = money_ledger(city=city)
     own_of = accounts_open(
         ledger=ledger,
@@ -206,14 +311,13 @@ def settle_month(
     )
     fees = _account(city, "operator:fees", AccountKind.OPERATOR, allow_negative=False)
     clearing = _account(city, "operator:points-clearing", AccountKind.OPERATOR, allow_negative=True)
-    label = (
-        f"user:{actor.email}" if getattr(actor, "is_authenticated", False) else "system:settlement"
-    )
+    person = getattr(actor, "is_authenticated", False)
+    label = f"user:{actor.email}" if person else "system:settlement"
     postings: list[Posting] = []
     statements: list[tuple[Statement, int | None]] = []
-    for merchant in merchants:
+    for draft in drafts:
+        merchant, amounts = draft.merchant, draft.amounts
         own = own_of[f"settlement:{merchant.code}"]
-        amounts = _amounts(rules, city, merchant, activity[merchant.pk])
         routes = {
             "voucher.settled": (payee_of[f"merchant-vouchers:{merchant.code}"], own),
             "fee.voucher_commission": (own, fees),
@@ -229,7 +333,7 @@ def settle_month(
             merchant=merchant,
             period_start=month,
             net_minor=sum(leg.amount if leg.credit is own else -leg.amount for leg in legs),
-            activity=dict(activity[merchant.pk]),
+            activity=draft.figures,
         )
         if legs:
             postings.append(
@@ -243,24 +347,45 @@ def settle_month(
                 )
             )
         statements.append((statement, len(postings) - 1 if legs else None))
-    with transaction.atomic():
-        txns = postings_import(ledger=ledger, postings=postings) if postings else []
-        for statement, index in statements:
-            statement.transaction = txns[index] if index is not None else None
-        written = [statement for statement, _index in statements]
-        for pk, statement in zip(new_ids(Statement, len(written)), written, strict=True):
-            statement.pk = pk
-            statement._state.adding = False
-        rows_insert(
-            Statement,
-            ("id", "code", "city_id", "merchant_id", "period_start", "transaction_id",
-             "net_minor", "activity", "created_at"),
-            [
-                (s.pk, s.code, s.city_id, s.merchant_id, s.period_start, s.transaction_id,
-                 s.net_minor, json.dumps(s.activity), s.created_at)
-                for s in written
-            ],
-        )  # fmt: skip
+    written = [statement for statement, _index in statements]
+    today = timezone.localdate(now or timezone.now(), zoneinfo.ZoneInfo(city.time_zone))
+    try:
+        with transaction.atomic():
+            run = SettlementRun.objects.create(
+                city=city,
+                month=month,
+                statements=len(written),
+                payout_minor=sum(s.net_minor for s in written if s.net_minor > 0),
+                collect_minor=-sum(s.net_minor for s in written if s.net_minor < 0),
+                execution_date=_working_day(today + dt.timedelta(days=1)),
+                collection_date=_working_day(today + dt.timedelta(days=COLLECTION_DAYS)),
+                created_by=actor if person else None,
+            )
+            txns = postings_import(ledger=ledger, postings=postings) if postings else []
+            for statement, index in statements:
+                statement.transaction = txns[index] if index is not None else None
+            for pk, statement in zip(new_ids(Statement, len(written)), written, strict=True):
+                statement.pk = pk
+                statement._state.adding = False
+            rows_insert(
+                Statement,
+                ("id", "code", "city_id", "merchant_id", "period_start", "transaction_id",
+                 "net_minor", "activity", "created_at"),
+                [
+                    (s.pk, s.code, s.city_id, s.merchant_id, s.period_start, s.transaction_id,
+                     s.net_minor, json.dumps(s.activity), s.created_at)
+                    for s in written
+                ],
+            )  # fmt: skip
+            audit_record(
+                city=city, actor=actor, action="settlement.month_settled", obj=run,
+                data={"month": f"{month:%Y-%m}", "statements": run.statements,
+                      "payout_minor": run.payout_minor, "collect_minor": run.collect_minor,
+                      "collection_date": run.collection_date.isoformat()},
+            )  # fmt: skip
+    except IntegrityError:
+        # Another run of the month committed first (the run's unique constraint).
+        raise MonthSettled() from None
     return written
 
 

@@ -25,7 +25,7 @@ from marktplatz.merchants.selectors import access_merchant
 from marktplatz.purses import services as purse_services
 from marktplatz.settlement import bank, payments, services
 from marktplatz.settlement.forms import MoneyRulesForm
-from marktplatz.settlement.models import Statement
+from marktplatz.settlement.models import PaymentFile, SettlementRun, Statement
 from marktplatz.settlement.printing import statement_pdf
 from marktplatz.vouchers import services as voucher_services
 
@@ -148,13 +148,21 @@ def statement_invoice_view(request, code, number):
 @role_required(*OPERATOR_KINDS)
 @money_action("settlement.run")
 def operator_settlement(request):
+    """Settle a month in two steps: the month chosen, then what will be paid out and
+    collected per business, confirmed; then the month's statements and files."""
     last_month = month_before(timezone.localdate())
     form = MonthForm(request.POST or None, initial={"month": last_month})
     if request.method == "POST" and form.is_valid():
         month = form.cleaned_data["month"]
         try:
+            if request.POST.get("confirm") != "yes":
+                drafts = services.settlement_preview(city=request.city, month=month)
+                return render(request, "settlement/confirm.html", _preview(month, drafts))
             written = services.settle_month(city=request.city, month=month, actor=request.user)
-        except services.SettlementTooEarly as error:
+        except services.MonthSettled as error:
+            messages.info(request, str(error.message))
+            return redirect(f"{request.path}?month={month:%Y-%m}")
+        except (services.SettlementTooEarly, services.SettlementBeforeStart) as error:
             form.add_error("month", str(error.message))
         else:
             messages.success(
@@ -165,17 +173,29 @@ def operator_settlement(request):
             return redirect(f"{request.path}?month={month:%Y-%m}")
     shown = MonthForm(request.GET) if "month" in request.GET else None
     month = shown.cleaned_data["month"] if shown is not None and shown.is_valid() else last_month
-    statements = (
+    statements = list(
         Statement.objects.filter(period_start=month)
         .select_related("merchant", "payment")
         .order_by("merchant__name")
     )
+    run = SettlementRun.objects.filter(month=month).first()
+    files = {f.kind: f for f in PaymentFile.objects.filter(run=run)} if run else {}
+    collected = set(files["collections"].statement_ids) if "collections" in files else None
+    for statement in statements:
+        statement.by_debit = (
+            statement.pk in collected
+            if collected is not None
+            else payments.collected_by_debit(statement)
+        )
     return render(
         request,
         "settlement/operator.html",
         {
             "form": form,
             "month": month,
+            "run": run,
+            "files": files,
+            "open_months": services.months_open(city=request.city)[-12:],
             "statements": statements,
             "payout": sum(s.net_minor for s in statements if s.net_minor > 0),
             "without_iban": [s.merchant for s in statements if s.net_minor and not s.merchant.iban],
@@ -184,28 +204,50 @@ def operator_settlement(request):
     )
 
 
+def _preview(month: dt.date, drafts: list) -> dict:
+    rows = [
+        {"merchant": d.merchant, "payout": max(d.net_minor, 0), "collect": max(-d.net_minor, 0)}
+        for d in sorted(drafts, key=lambda draft: draft.merchant.name.lower())
+    ]
+    return {
+        "month": month,
+        "rows": rows,
+        "payout": sum(d.net_minor for d in drafts if d.net_minor > 0),
+        "payout_count": sum(d.net_minor > 0 for d in drafts),
+        "collect": -sum(d.net_minor for d in drafts if d.net_minor < 0),
+        "collect_count": sum(d.net_minor < 0 for d in drafts),
+        "without_iban": [d.merchant for d in drafts if d.net_minor and not d.merchant.iban],
+    }
+
+
 @role_required(*OPERATOR_KINDS)
 @money_action("payment_file.download", methods=())
 def operator_payment_file(request, month, kind):
+    """The run's payment file: made on the first download, the same bytes after."""
     try:
         first = dt.datetime.strptime(month, "%Y-%m").date()
     except ValueError:
         raise Http404("no such month") from None
-    make = {"payouts": payments.payout_file, "collections": payments.collection_file}.get(kind)
-    if make is None:
+    if kind not in payments.MAKERS:
         raise Http404("no such file")
+    back = f"{reverse('operator_settlement')}?month={month}"
+    run = SettlementRun.objects.filter(month=first).first()
+    if run is None:
+        messages.error(request, _("This month is not settled yet."))
+        return redirect(back)
     try:
-        made = make(city=request.city, month=first)
+        stored = payments.payment_file_for(run=run, kind=kind, actor=request.user)
     except payments.PaymentFileError as error:
         messages.error(request, str(error.message))
-        return redirect(f"{reverse('operator_settlement')}?month={month}")
-    if not made.count:
+        return redirect(back)
+    if stored is None:
         messages.info(request, _("There is nothing to pay or collect in this file."))
-        return redirect(f"{reverse('operator_settlement')}?month={month}")
-    response = HttpResponse(made.xml, content_type="application/xml")
+        return redirect(back)
+    response = HttpResponse(bytes(stored.xml), content_type="application/xml")
     response["Content-Disposition"] = (
-        f'attachment; filename="{kind}-{request.city.slug}-{month}.xml"'
+        f'attachment; filename="{kind}-{request.city.slug}-{month}-{stored.message_id}.xml"'
     )
+    response["ETag"] = f'"{stored.checksum}"'
     return response
 
 

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as etree
 import pytest
 from django.core.exceptions import ValidationError
 
+from marktplatz.cities.models import City
 from marktplatz.core.banking import validate_creditor_id
 from marktplatz.settlement import payments, services
 from marktplatz.settlement.tests.conftest import THIS_MONTH
@@ -50,6 +51,8 @@ def test_payouts_go_out_as_one_valid_credit_transfer_file(
 
 
 def test_what_businesses_owe_is_collected_by_direct_debit(banked, shop_a, month_over):
+    City.objects.filter(pk=banked.pk).update(created_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+    banked.refresh_from_db()
     services.settle_month(city=banked, month=JANUARY, now=month_over)  # monthly fees only
     made = payments.collection_file(city=banked, month=JANUARY)
     assert (made.count, made.total_minor) == (1, 1500)  # shop A; shop B is a member: no fee

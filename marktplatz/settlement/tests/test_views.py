@@ -1,6 +1,7 @@
 """Statements on screen, as CSV and PDF for the business; the operator's settlement page."""
 
 import csv
+import datetime as dt
 import io
 
 from marktplatz.settlement import services
@@ -37,18 +38,28 @@ def test_cashiers_do_not_see_statements(client, carol, shop_a):
 
 
 def test_the_operator_settles_a_month_that_is_over(client, alice, town_a, shop_a):
-    client.force_login(alice)
+    from marktplatz.cities.models import City
+
+    City.objects.filter(pk=town_a.pk).update(created_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+    client.force_login(alice)  # the page reads the town afresh
     url = "/altdorf/operator/settlement/"
-    early = client.post(url, {"month": f"{THIS_MONTH:%Y-%m}"})
+    early = client.post(url, {"month": f"{THIS_MONTH:%Y-%m}", "confirm": "yes"})
     assert "vorbei" in early.content.decode() and not Statement.objects.exists()
-    done = client.post(url, {"month": "2026-01"})
+    before = client.post(url, {"month": "2025-12", "confirm": "yes"})
+    assert "01/2026" in before.content.decode() and not Statement.objects.exists()
+    asked = client.post(url, {"month": "2026-01"})
+    assert asked.status_code == 200 and "15,00" in asked.content.decode()
+    assert not Statement.objects.exists()  # shown, not yet written
+    done = client.post(url, {"month": "2026-01", "confirm": "yes"})
     assert done.status_code == 302
-    again = client.post(url, {"month": "2026-01"})
+    again = client.post(url, {"month": "2026-01", "confirm": "yes"})
     assert again.status_code == 302
     statement = Statement.objects.get(merchant=shop_a)  # once, with the monthly fee only
     assert statement.net_minor == -1500
     shown = client.get(url, {"month": "2026-01"})
     assert shown.context["collect"] == 1500
+    assert dt.date(2026, 1, 1) not in shown.context["open_months"]
+    assert dt.date(2026, 2, 1) in shown.context["open_months"]
 
 
 def test_the_operator_admin_sets_validity_fees_and_the_benefit_limit(client, town_a, alice):

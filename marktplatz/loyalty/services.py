@@ -60,6 +60,7 @@ from marktplatz.loyalty.models import (
     PointsLot,
     Programme,
 )
+from marktplatz.loyalty.rules import refund_check
 
 POINTS = "points"
 
@@ -611,6 +612,9 @@ def refund(
     now = now or timezone.now()
     if booking.kind != BookingKind.EARN:
         raise NotRefundable(_("Only purchases that earned points can be refunded."))
+    # Who may take back what, and until when: the rule the till pages follow too.
+    partial = purchase_minor is not None
+    refund_check(booking=booking, actor=actor, programme=programme, now=now, partial=partial)
     if now - booking.created_at > dt.timedelta(days=programme.refund_window_days):
         raise NotRefundable(
             _("Refunds are possible for %(days)s days.") % {"days": programme.refund_window_days}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from marktplatz.loyalty import rules, services
 from marktplatz.loyalty.errors import NotRefundable
@@ -55,13 +55,14 @@ def test_a_cashier_cancels_a_whole_purchase_within_the_cancel_window_only(purcha
 def test_a_cashier_may_not_cancel_what_was_refunded_in_part(purchase, programme, bob):
     services.refund(booking=purchase, purchase_minor=1000, idempotency_key="f1", actor=bob)
     assert not allowed(purchase, CASHIER, programme, after=dt.timedelta(minutes=1))
-    refusal = rules.refund_refusal(
-        booking=purchase,
-        role=CASHIER,
-        programme=programme,
-        now=purchase.created_at,
-        partial=False,
-    )
+    with translation.override("en"):
+        refusal = rules.refund_refusal(
+            booking=purchase,
+            role=CASHIER,
+            programme=programme,
+            now=purchase.created_at,
+            partial=False,
+        )
     assert refusal and "manager" in refusal
 
 

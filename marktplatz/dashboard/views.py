@@ -7,6 +7,7 @@ from django.shortcuts import render
 from marktplatz.accounts.models import MERCHANT_KINDS, OPERATOR_KINDS, RoleKind
 from marktplatz.accounts.selectors import roles_for
 from marktplatz.cities.selectors import cities_active
+from marktplatz.dashboard.selectors import town_key_figures
 from marktplatz.merchants.selectors import merchant_counts, merchants_public
 
 
@@ -33,4 +34,5 @@ def home(request):
     }
     if context["is_operator"]:
         context["counts"] = merchant_counts()
+        context["figures"] = town_key_figures(city=request.city)
     return render(request, "dashboard/start.html", context)

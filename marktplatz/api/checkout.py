@@ -10,7 +10,6 @@ the one key).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,22 +22,9 @@ from marktplatz.loyalty.errors import BadAmount
 from marktplatz.loyalty.models import Booking
 from marktplatz.purses.services import PurseRedemptionResult, purse_of, purse_pay
 from marktplatz.vouchers import services as vouchers
-from marktplatz.vouchers.errors import VoucherInsufficient, VoucherNotFound
+from marktplatz.vouchers.errors import VoucherNotFound
 from marktplatz.vouchers.models import VoucherRedemption
-
-
-@contextlib.contextmanager
-def used_up_as_unknown() -> Iterator[None]:
-    """A voucher with nothing left answers like an unknown code (VoucherNotFound).
-
-    Telling "used up" from "unknown" would tell a guesser which codes once existed.
-    """
-    try:
-        yield
-    except VoucherInsufficient as error:
-        if error.details.get("balance") == 0:
-            raise VoucherNotFound() from None
-        raise
+from marktplatz.vouchers.throttle import used_up_as_unknown
 
 
 @dataclass

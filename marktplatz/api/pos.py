@@ -30,7 +30,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from pydantic import StrictInt
 
-from marktplatz.api.checkout import checkout_pay, used_up_as_unknown
+from marktplatz.api.checkout import checkout_pay
 from marktplatz.api.middleware import reason
 from marktplatz.api.services import answer_once, terminal_key_check
 from marktplatz.core.throttle import TooManyAttempts, merchant_guard
@@ -44,6 +44,7 @@ from marktplatz.loyalty.rewards import reward_fulfil as fulfil
 from marktplatz.purses.services import purse_balance
 from marktplatz.vouchers import services as vouchers
 from marktplatz.vouchers.errors import VoucherNotFound
+from marktplatz.vouchers.throttle import used_up_as_unknown
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,200}$")
 

@@ -42,7 +42,7 @@ from marktplatz.vouchers.forms import (
 )
 from marktplatz.vouchers.models import Voucher, VoucherOrder, VoucherProduct, VoucherRedemption
 from marktplatz.vouchers.printing import voucher_pdf
-from marktplatz.vouchers.throttle import count_attempt, over_limit
+from marktplatz.vouchers.throttle import count_attempt, over_limit, used_up_as_unknown
 from marktplatz.vouchers.throttle import logger as guessing
 
 # The public balance check: this many lookups per address and window, then 429.
@@ -164,8 +164,11 @@ def merchant_vouchers(request, code):
             data = form.cleaned_data
             try:
                 # Unknown codes count against the merchant, its API keys included.
-                with merchant_guard(
-                    merchant_id=merchant.pk, misses=(VoucherNotFound,), label="till page"
+                with (
+                    merchant_guard(
+                        merchant_id=merchant.pk, misses=(VoucherNotFound,), label="till page"
+                    ),
+                    used_up_as_unknown(),
                 ):
                     result, _created = services.voucher_redeem(
                         city=request.city,

@@ -98,7 +98,7 @@ def test_known_codes_do_not_count(pos, card, voucher, shop_a, town_a):
 def test_the_till_pages_and_the_api_share_one_count(client, pos, card, bob, shop_a, voucher):
     client.force_login(bob)
     till = f"/altdorf/merchant/{shop_a.code}"
-    for n in range(LIMIT - 2):
+    for _n in range(LIMIT - 2):
         page = client.post(f"{till}/pos/card/", {"card": UNKNOWN_CARD})
         assert page.status_code == 200
     assert pos.get(f"/cards/{UNKNOWN_CARD}").status_code == 404
@@ -153,3 +153,26 @@ def test_a_voucher_with_too_little_left_still_says_how_much(pos, voucher):
     over = pos.post("/vouchers/redeem", {"code": voucher.secret, "amount": 2001}, key="over-0001")
     assert (over.status_code, over.json()["error"]) == (409, "voucher_insufficient")
     assert "20,00" in over.json()["message"]
+
+
+def test_a_purchase_for_an_unknown_card_at_the_till_counts_once(client, pos, card, bob, shop_a):
+    client.force_login(bob)
+    till = f"/altdorf/merchant/{shop_a.code}/pos"
+    for n in range(LIMIT // 2 + 1):  # counted twice each, these would reach the limit
+        booked = client.post(
+            f"{till}/earn/", {"card": UNKNOWN_CARD, "amount": "10,00", "key": f"earn-{n:08d}"}
+        )
+        assert booked.status_code == 200
+    assert pos.get(f"/cards/{card.qr_token}").status_code == 200
+
+
+def test_the_till_page_says_the_same_for_used_up_and_unknown_vouchers(client, bob, shop_a, voucher):
+    _spend(voucher, shop_a)
+    client.force_login(bob)
+    url = f"/altdorf/merchant/{shop_a.code}/vouchers/"
+    used = client.post(url, {"code": voucher.secret, "amount": "1,00", "key": "k" * 12})
+    unknown = client.post(url, {"code": _unknown_voucher(7), "amount": "1,00", "key": "k" * 13})
+    assert used.context["form"].non_field_errors() == unknown.context["form"].non_field_errors()
+    assert used.context["form"].non_field_errors() == [
+        "Kein Gutschein mit diesem Code in dieser Stadt."
+    ]

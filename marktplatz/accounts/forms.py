@@ -7,7 +7,6 @@ from marktplatz.accounts.models import RoleKind
 from marktplatz.cities.models import Department
 from marktplatz.merchants.models import Employer
 
-
 # Least privilege first: an invitation form offers (and preselects) the weakest role.
 PRIVILEGE_ORDER = [
     RoleKind.MERCHANT_CASHIER,

@@ -137,3 +137,27 @@ def open_invitations(*, merchant: Any = None) -> list[Invitation]:
     ).select_related("merchant", "department", "employer")
     qs = qs.filter(merchant=merchant) if merchant is not None else qs.filter(merchant__isnull=True)
     return list(qs)
+
+
+def access_role(*, user: Any, code: str) -> Role:
+    """A role of the active city that ``user`` may hand out (and so take away), else 404."""
+    from django.http import Http404
+
+    role = Role.objects.select_related("user", "merchant").filter(code=code).first()
+    if role is None or role.kind not in invitable_kinds(user=user, merchant=role.merchant):
+        raise Http404("no such role")
+    return role
+
+
+def access_invitation(*, user: Any, code: str) -> Invitation:
+    """An open invitation of the active city that ``user`` may withdraw, else 404."""
+    from django.http import Http404
+
+    invitation = Invitation.objects.select_related("merchant").filter(code=code).first()
+    if (
+        invitation is None
+        or not invitation.is_open
+        or invitation.kind not in invitable_kinds(user=user, merchant=invitation.merchant)
+    ):
+        raise Http404("no such invitation")
+    return invitation

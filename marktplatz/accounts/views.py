@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from marktplatz.accounts import selectors, services
 from marktplatz.accounts.forms import InvitationForm
-from marktplatz.accounts.models import OPERATOR_KINDS, Invitation, Role
+from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, role_required
 from marktplatz.merchants.selectors import access_merchant
 
@@ -97,11 +97,7 @@ def town_staff(request):
 @city_required
 @login_required
 def role_revoke(request, code):
-    role = Role.objects.select_related("user", "merchant").filter(code=code).first()
-    if role is None:
-        raise Http404("no such role")
-    if role.kind not in selectors.invitable_kinds(user=request.user, merchant=role.merchant):
-        raise Http404("no such role")
+    role = selectors.access_role(user=request.user, code=code)
     if role.user_id == request.user.pk:
         messages.error(request, _("You cannot remove your own role."))
     else:
@@ -120,13 +116,8 @@ def role_revoke(request, code):
 @city_required
 @login_required
 def invitation_revoke(request, code):
-    invitation = Invitation.objects.select_related("merchant").filter(code=code).first()
-    if invitation is None or not invitation.is_open:
-        raise Http404("no such invitation")
-    try:
-        services.invitation_revoke(invitation=invitation, actor=request.user)
-    except PermissionDenied:
-        raise Http404("no such invitation") from None
+    invitation = selectors.access_invitation(user=request.user, code=code)
+    services.invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, _("The invitation is withdrawn."))
     if invitation.merchant is not None:
         return redirect("merchant_staff", code=invitation.merchant.code)

@@ -7,7 +7,16 @@ from typing import Any
 from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from marktplatz.ledger.models import Account, AccountKind
-from marktplatz.loyalty.models import Booking, BookingKind, Card, Member, PointsLot
+from marktplatz.loyalty.models import (
+    Booking,
+    BookingKind,
+    Card,
+    CardBatch,
+    Member,
+    MemberEvent,
+    PointsLot,
+    Reward,
+)
 
 # How each kind of booking changes the member's points (history shows + or −).
 SIGN = {
@@ -110,3 +119,48 @@ def member_of(*, city: Any, user: Any) -> Member | None:
     if not user.is_authenticated:
         return None
     return Member.objects.filter(city=city, user=user).first()
+
+
+def access_card_batch(*, user: Any, code: str) -> CardBatch:
+    """A batch of plastic cards of the active city, for the operator (another town's or an
+    unknown code: 404 for everybody; somebody else: 403)."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from marktplatz.accounts.selectors import is_operator
+
+    batch = CardBatch.objects.filter(code=code).first()
+    if batch is None:
+        raise Http404("no such batch")
+    if not is_operator(user=user):
+        raise PermissionDenied
+    return batch
+
+
+def access_reward(*, code: str) -> Reward:
+    """A reward on offer in the active city, else 404."""
+    from django.http import Http404
+
+    reward = Reward.objects.filter(code=code, is_active=True).select_related("merchant").first()
+    if reward is None:
+        raise Http404("no such reward")
+    return reward
+
+
+def access_event(*, code: str) -> MemberEvent:
+    """A published member event of the active city, else 404."""
+    from django.http import Http404
+
+    event = MemberEvent.objects.filter(code=code, is_published=True).first()
+    if event is None:
+        raise Http404("no such event")
+    return event
+
+
+def booking_at(*, merchant: Any, code: str) -> Booking | None:
+    """The booking ``code`` made at ``merchant`` (the till's receipt number), or None."""
+    return (
+        Booking.objects.filter(code=code.strip().lower(), merchant=merchant)
+        .select_related("member", "merchant")
+        .first()
+    )

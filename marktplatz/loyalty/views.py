@@ -30,7 +30,6 @@ from marktplatz.accounts.permissions import (
     role_required,
     two_factor_refusal,
 )
-from marktplatz.accounts.selectors import is_operator
 from marktplatz.core.qr import qr_svg
 from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
@@ -47,7 +46,7 @@ from marktplatz.loyalty.forms import (
     RedeemForm,
     RefundForm,
 )
-from marktplatz.loyalty.models import Booking, BookingKind, Campaign, Card, CardBatch, Programme
+from marktplatz.loyalty.models import BookingKind, Campaign, Card, CardBatch, Programme
 from marktplatz.merchants.selectors import access_merchant
 
 # --- Citizen ---------------------------------------------------------------------------
@@ -375,11 +374,7 @@ def pos_redeem(request, code):
 @require_POST
 def pos_cancel(request, code, booking):
     merchant = access_merchant(user=request.user, code=code)
-    original = (
-        Booking.objects.filter(code=booking, merchant=merchant)
-        .select_related("member", "merchant")
-        .first()
-    )
+    original = selectors.booking_at(merchant=merchant, code=booking)
     if original is None:
         raise Http404("no such booking")
     if not _may_cancel(request, merchant, original):
@@ -408,9 +403,7 @@ def pos_refund(request, code):
     form = RefundForm(request.POST, prefix="refund")
     if form.is_valid():
         data = form.cleaned_data
-        original = Booking.objects.filter(
-            code=data["booking"].strip().lower(), merchant=merchant
-        ).first()
+        original = selectors.booking_at(merchant=merchant, code=data["booking"])
         if original is None:
             form.add_error("booking", _("No purchase with this number at this business."))
         else:
@@ -561,12 +554,7 @@ def operator_card_csv(request):
 def operator_batch_pdf(request, code):
     from marktplatz.loyalty.printing import batch_sheet_pdf
 
-    # Look the object up first: another town's code is a 404 for everybody.
-    batch = CardBatch.objects.filter(code=code).first()
-    if batch is None:
-        raise Http404("no such batch")
-    if not is_operator(user=request.user):
-        raise PermissionDenied
+    batch = selectors.access_card_batch(user=request.user, code=code)
     cards = list(Card.objects.filter(batch=batch).order_by("pk"))
     response = HttpResponse(
         batch_sheet_pdf(city=request.city, cards=cards), content_type="application/pdf"

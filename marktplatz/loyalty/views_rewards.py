@@ -8,7 +8,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,9 +66,7 @@ def rewards_page(request):
 @login_required
 @require_POST
 def reward_claim(request, code):
-    reward = Reward.objects.filter(code=code, is_active=True).select_related("merchant").first()
-    if reward is None:
-        raise Http404("no such reward")
+    reward = selectors.access_reward(code=code)
     member = _member(request)
     if member is None:
         return redirect("card_join")
@@ -89,9 +86,7 @@ def reward_claim(request, code):
 @login_required
 @require_POST
 def event_rsvp(request, code):
-    event = MemberEvent.objects.filter(code=code, is_published=True).first()
-    if event is None:
-        raise Http404("no such event")
+    event = selectors.access_event(code=code)
     member = _member(request)
     if member is None:
         return redirect("card_join")
@@ -143,10 +138,12 @@ def _manage(request, *, merchant, data):
     elif data is not None and "reward-title" in data:
         reward_form = RewardForm(data, prefix="reward")
         if reward_form.is_valid():
-            reward = reward_form.save(commit=False)
-            reward.city = request.city
-            reward.merchant = merchant
-            reward.save()
+            services.reward_offer(
+                city=request.city,
+                reward=reward_form.save(commit=False),
+                merchant=merchant,
+                actor=request.user,
+            )
             messages.success(request, _("The reward is offered."))
             return redirect(request.path)
     return {
@@ -206,9 +203,9 @@ def operator_rewards(request):
     if data is not None and "event-title" in data:
         event_form = EventForm(data, prefix="event")
         if event_form.is_valid():
-            event = event_form.save(commit=False)
-            event.city = request.city
-            event.save()
+            services.event_publish(
+                city=request.city, event=event_form.save(commit=False), actor=request.user
+            )
             messages.success(request, _("The event is published."))
             return redirect("operator_rewards")
         data = None

@@ -50,3 +50,67 @@ def till_day(*, merchant: Any, since: dt.datetime) -> dict[str, Any]:
         "totals": totals,
         "bookings": list(bookings.select_related("card").order_by("-created_at", "-pk")[:100]),
     }
+
+
+# --- Access helpers (every object an employer or operator page loads) ---------------------
+
+
+def access_employer(*, user: Any, code: str) -> Any:
+    """The employer ``code`` of this town, for its admins and the operator (else 404)."""
+    from django.http import Http404
+
+    from marktplatz.accounts.models import RoleKind
+    from marktplatz.accounts.selectors import is_operator, roles_for
+    from marktplatz.merchants.models import Employer
+
+    employer = Employer.objects.filter(code=code).first()
+    if employer is None:
+        raise Http404("no such employer")
+    if is_operator(user=user):
+        return employer
+    if any(
+        role.kind == RoleKind.EMPLOYER_ADMIN and role.employer_id == employer.pk
+        for role in roles_for(user=user)
+    ):
+        return employer
+    raise Http404("no such employer")
+
+
+def access_employee(*, employer: Any, code: str) -> Any:
+    """An employee of ``employer`` (already checked with access_employer), else 404."""
+    from django.http import Http404
+
+    from marktplatz.purses.models import Employee
+
+    found = Employee.objects.filter(employer=employer, code=code).first()
+    if found is None:
+        raise Http404("no such employee")
+    return found
+
+
+def access_employee_import(*, employer: Any, code: str) -> Any:
+    from django.http import Http404
+
+    from marktplatz.purses.models import EmployeeImport
+
+    found = EmployeeImport.objects.filter(employer=employer, code=code).first()
+    if found is None:
+        raise Http404("no such import")
+    return found
+
+
+def access_employer_invoice(*, code: str, employer: Any = None) -> Any:
+    """An employer invoice of the active city (of ``employer`` if given), else 404.
+
+    Without ``employer`` only for the operator's pages (the view checks the role)."""
+    from django.http import Http404
+
+    from marktplatz.purses.models import EmployerInvoice
+
+    invoices = EmployerInvoice.objects.filter(code=code)
+    if employer is not None:
+        invoices = invoices.filter(employer=employer)
+    found = invoices.first()
+    if found is None:
+        raise Http404("no such invoice")
+    return found

@@ -396,3 +396,17 @@ def payroll_rows(*, employer: Any, month: dt.date) -> list[dict]:
         row = rows.setdefault(load.employee_id, {"employee": load.employee, "amount": 0})
         row["amount"] += load.amount_minor
     return list(rows.values())
+
+
+def employee_active_set(*, employee: Employee, is_active: bool, actor: Any) -> Employee:
+    """Stop (``is_active=False``) or resume the benefit for one employee, audited."""
+    with transaction.atomic():
+        Employee.objects.filter(pk=employee.pk).update(is_active=is_active)
+        employee.is_active = is_active
+        audit_record(
+            city=employee.city,
+            actor=actor,
+            obj=employee,
+            action="employer.employee_resumed" if is_active else "employer.employee_paused",
+        )
+    return employee

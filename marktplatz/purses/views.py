@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,10 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
+from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, money_action, role_required
-from marktplatz.accounts.selectors import is_operator, roles_for
-from marktplatz.audit.services import audit_record
 from marktplatz.core.money import MoneyField
 from marktplatz.core.months import month_before
 from marktplatz.core.throttle import TooManyAttempts, merchant_guard
@@ -33,10 +30,15 @@ from marktplatz.loyalty.errors import CardNotFound
 from marktplatz.loyalty import selectors as loyalty_selectors
 from marktplatz.loyalty.models import Card
 from marktplatz.loyalty.views import join_page
-from marktplatz.merchants.models import Employer
 from marktplatz.merchants.selectors import access_merchant
 from marktplatz.purses import imports, invoicing, services
 from marktplatz.purses.models import BenefitLoad, Employee, EmployeeImport, EmployerInvoice
+from marktplatz.purses.selectors import (
+    access_employee,
+    access_employee_import,
+    access_employer,
+    access_employer_invoice,
+)
 from marktplatz.vouchers.forms import PaidForm
 from marktplatz.vouchers.throttle import count_attempt, over_limit
 from marktplatz.vouchers.throttle import logger as guessing
@@ -72,21 +74,6 @@ class CardPaymentForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     amount = MoneyField(label=gettext_lazy("Amount to pay from the card's purse"))
-
-
-def access_employer(*, user, code: str) -> Employer:
-    """The employer ``code`` of this town, for its admins and the operator (else 404)."""
-    employer = Employer.objects.filter(code=code).first()
-    if employer is None:
-        raise Http404("no such employer")
-    if is_operator(user=user):
-        return employer
-    if any(
-        role.kind == RoleKind.EMPLOYER_ADMIN and role.employer_id == employer.pk
-        for role in roles_for(user=user)
-    ):
-        return employer
-    raise Http404("no such employer")
 
 
 # Employer --------------------------------------------------------------------------------
@@ -153,16 +140,10 @@ def employer_home(request, code):
 def employer_employee_active(request, code, employee):
     """Stop or resume the benefit for one employee (e.g. someone who left)."""
     employer = access_employer(user=request.user, code=code)
-    found = Employee.objects.filter(employer=employer, code=employee).first()
-    if found is None:
-        raise Http404("no such employee")
-    found.is_active = not found.is_active
-    with transaction.atomic():
-        found.save(update_fields=["is_active"])
-        audit_record(
-            city=request.city, actor=request.user, obj=found,
-            action="employer.employee_resumed" if found.is_active else "employer.employee_paused",
-        )  # fmt: skip
+    found = access_employee(employer=employer, code=employee)
+    found = services.employee_active_set(
+        employee=found, is_active=not found.is_active, actor=request.user
+    )
     messages.success(
         request,
         (_("%(name)s gets the benefit again.") if found.is_active
@@ -175,9 +156,7 @@ def employer_employee_active(request, code, employee):
 @login_required
 def employer_import(request, code, job):
     employer = access_employer(user=request.user, code=code)
-    found = EmployeeImport.objects.filter(employer=employer, code=job).first()
-    if found is None:
-        raise Http404("no such import")
+    found = access_employee_import(employer=employer, code=job)
     template = "purses/import_status.html" if request.htmx else "purses/import.html"
     return render(request, template, {"employer": employer, "job": found})
 
@@ -257,9 +236,7 @@ def employer_payroll(request, code, month):
 @login_required
 def employer_invoice_pdf(request, code, invoice):
     employer = access_employer(user=request.user, code=code)
-    found = EmployerInvoice.objects.filter(employer=employer, code=invoice).first()
-    if found is None:
-        raise Http404("no such invoice")
+    found = access_employer_invoice(employer=employer, code=invoice)
     response = HttpResponse(invoicing.employer_invoice_pdf(found), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="invoice-{found}.pdf"'
     return response
@@ -285,10 +262,8 @@ def operator_employer_invoices(request):
             )
         return redirect("operator_employer_invoices")
     if request.method == "POST":
-        found = EmployerInvoice.objects.filter(code=request.POST.get("invoice", "")).first()
+        found = access_employer_invoice(code=request.POST.get("invoice", ""))
         form = PaidForm(request.POST)
-        if found is None:
-            raise Http404("no such invoice")
         if form.is_valid():
             try:
                 invoicing.employer_invoice_paid(

@@ -23,7 +23,7 @@ from marktplatz.core.camt import MAX_BYTES, StatementError
 from marktplatz.core.months import month_before
 from marktplatz.merchants.selectors import access_merchant
 from marktplatz.purses import services as purse_services
-from marktplatz.settlement import bank, payments, services
+from marktplatz.settlement import bank, payments, selectors, services
 from marktplatz.settlement.forms import MoneyRulesForm
 from marktplatz.settlement.models import PaymentFile, SettlementRun, Statement
 from marktplatz.settlement.printing import statement_pdf
@@ -57,10 +57,7 @@ def _labelled(statement: Statement) -> list[dict]:
 
 def _statement(request, code: str, number: str) -> Statement:
     merchant = access_merchant(user=request.user, code=code, manage=True)
-    statement = Statement.objects.filter(merchant=merchant, code=number).first()
-    if statement is None:
-        raise Http404("no such statement")
-    return statement
+    return selectors.access_statement(merchant=merchant, number=number)
 
 
 @city_required

@@ -30,7 +30,7 @@ from marktplatz.core.qr import qr_svg
 from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.merchants.selectors import access_merchant
-from marktplatz.vouchers import payments, services
+from marktplatz.vouchers import payments, selectors, services
 from marktplatz.vouchers.errors import VoucherNotFound
 from marktplatz.vouchers.forms import (
     BalanceForm,
@@ -113,13 +113,7 @@ def _mail_voucher(request, voucher: Voucher) -> None:
 
 
 def _operator_voucher(request, code: str) -> Voucher:
-    # Look the object up first: another town's code is a 404 for everybody.
-    voucher = Voucher.objects.filter(code=code).select_related("product").first()
-    if voucher is None:
-        raise Http404("no such voucher")
-    if not is_operator(user=request.user):
-        raise PermissionDenied
-    return voucher
+    return selectors.access_voucher(user=request.user, code=code)
 
 
 @city_required
@@ -280,10 +274,7 @@ def voucher_shop(request):
 
 
 def _order(request, code: str) -> VoucherOrder:
-    order = VoucherOrder.objects.filter(code=code).select_related("product").first()
-    if order is None:
-        raise Http404("no such order")
-    return order
+    return selectors.access_order(code=code)
 
 
 @city_required

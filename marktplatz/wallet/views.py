@@ -23,7 +23,7 @@ from marktplatz.accounts.permissions import city_required
 from marktplatz.loyalty.models import Card
 from marktplatz.loyalty.selectors import member_of
 from marktplatz.loyalty.views import join_page
-from marktplatz.wallet import passes
+from marktplatz.wallet import passes, services
 from marktplatz.wallet.models import DeviceRegistration, WalletPass
 
 PKPASS = "application/vnd.apple.pkpass"
@@ -98,16 +98,14 @@ def apple_registration(request, device: str, pass_type: str, serial: str):
     if found is None:
         return HttpResponse(status=401)
     if request.method == "DELETE":
-        DeviceRegistration.objects.filter(wallet_pass=found, device_library_id=device).delete()
+        services.device_unregister(wallet_pass=found, device=device)
         return HttpResponse(status=200)
     try:
         push_token = json.loads(request.body or b"{}")["pushToken"]
     except (ValueError, KeyError, TypeError):
         return HttpResponse(status=400)
-    _registration, created = DeviceRegistration.objects.update_or_create(
-        wallet_pass=found,
-        device_library_id=device[:128],
-        defaults={"push_token": str(push_token)[:256], "city": found.city},
+    created = services.device_register(
+        wallet_pass=found, device=device, push_token=str(push_token)
     )
     return HttpResponse(status=201 if created else 200)
 

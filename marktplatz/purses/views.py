@@ -25,9 +25,9 @@ from marktplatz.core.money import MoneyField
 from marktplatz.core.months import month_before
 from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
+from marktplatz.loyalty import selectors as loyalty_selectors
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.errors import CardNotFound
-from marktplatz.loyalty import selectors as loyalty_selectors
 from marktplatz.loyalty.models import Card
 from marktplatz.loyalty.views import join_page
 from marktplatz.merchants.selectors import access_merchant

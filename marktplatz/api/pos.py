@@ -56,7 +56,37 @@ class TerminalAuth(HttpBearer):
         return terminal_key_check(city=request.city, token=token)
 
 
-api = NinjaAPI(
+# What each error status means, with the codes it carries (docs/api.md has the same table).
+ERROR_STATUSES = {
+    400: "`bad_request` (Idempotency-Key missing or malformed), `invalid_request` (a NUL "
+    "character), `invalid_transfer`, `ledger_error`",
+    401: "`unauthorized`: no key, an unknown or revoked key, a key of another town",
+    404: "`card_not_found`, `voucher_not_found` (also a used-up voucher), `not_found`",
+    409: "`card_blocked`, `insufficient_funds`, `idempotency_conflict`, `not_refundable`, "
+    "`redemption_refused`, `merchant_not_accepting`, `reward_unavailable`, `voucher_expired`, "
+    "`voucher_insufficient`, `voucher_on_card`, `purse_refused`: refused, nothing changed",
+    413: "`payload_too_large`: a body over the limit (64 KB)",
+    422: "`bad_amount`, `wrong_currency`, `invalid_request`, `booking_refused`, "
+    "`voucher_refused`: an invalid amount or body",
+    429: "`too_many_attempts`: too many unknown cards or codes at this business (Retry-After)",
+    500: "`server_error`: send the request again with the same Idempotency-Key",
+    503: "`try_again`: collided with another booking, nothing booked (Retry-After)",
+}
+
+
+class PosApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The schema, with each error status described by the codes it carries."""
+        schema = super().get_openapi_schema(**kwargs)
+        for item in schema["paths"].values():
+            for operation in item.values():
+                for status, answer in operation.get("responses", {}).items():
+                    if int(status) in ERROR_STATUSES:
+                        answer["description"] = ERROR_STATUSES[int(status)]
+        return schema
+
+
+api = PosApi(
     title="Marktplatz POS API",
     version="1",
     description=__doc__,

@@ -64,6 +64,14 @@ def test_every_operation_documents_its_error_answers(schema):
     for path, method, operation in _operations(schema):
         statuses = set(operation["responses"])
         assert {"400", "401", "404", "413", "422", "429", "500", "503"} <= statuses, (path, method)
+        described = " ".join(
+            answer["description"]
+            for status, answer in operation["responses"].items()
+            if int(status) >= 400
+        )
+        assert set(ERROR_CODES) - {"method_not_allowed"} <= set(
+            re.findall(r"`([a-z_]+)`", described)
+        ), path
         if method == "post":
             names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
             assert "Idempotency-Key" in names, path

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,13 +18,40 @@ def to_major(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
 
 
+@functools.lru_cache(maxsize=128)
+def babel_locale(language: str, country: str = "") -> str:
+    """A locale Babel knows for any page language × town country.
+
+    ``fr`` in a German town (fr_DE) is no locale of the CLDR: numbers and money are then
+    written as in the language's own country (fr → fr_FR). A language Babel does not know
+    at all falls back to German, the platform's default."""
+    language = (language or "de").replace("-", "_").split("_")[0].lower() or "de"
+    country = (country or "").upper()
+    for candidate in (f"{language}_{country}" if country else "", language, f"de_{country}"):
+        if not candidate:
+            continue
+        try:
+            return str(Locale.parse(candidate))
+        except (UnknownLocaleError, ValueError):
+            continue
+    return "de_DE"
+
+
+def _valid(locale: str) -> str:
+    language, _sep, country = (locale or "").replace("-", "_").partition("_")
+    return babel_locale(language, country)
+
+
 def format_money(amount_minor: int, currency: str, locale: str) -> str:
-    """Format for a locale such as de_DE (1.234,50 €) or de_CH (CHF 1’234.50)."""
-    return format_currency(to_major(amount_minor, currency), currency, locale=locale)
+    """The one way money is written: de_DE 1.234,50 €, de_CH CHF 1’234.50, fr_DE 1 234,50 €.
+
+    ``locale`` is language_COUNTRY of the page and the town (any pair: see babel_locale);
+    the sign or code of ``currency`` appears once, never a sign beside another code."""
+    return format_currency(to_major(amount_minor, currency), currency, locale=_valid(locale))
 
 
 def format_number(value: int | Decimal, locale: str) -> str:
-    return format_decimal(value, locale=locale)
+    return format_decimal(value, locale=_valid(locale))
 
 
 def parse_money(text: str) -> int:

@@ -4,15 +4,15 @@ from django import template
 from django.conf import settings
 from django.utils.translation import get_language
 
-from marktplatz.core.money import format_money, format_number
+from marktplatz.core.money import babel_locale, format_money, format_number
 
 register = template.Library()
 
 
 def _locale(city) -> str:
-    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    country = getattr(city, "country", "") or ""
-    return f"{language}_{country}" if country else language
+    """The page's language with the town's country, as a locale Babel knows (fr in a
+    German town: fr, written as in France; Babel has no fr_DE)."""
+    return babel_locale(get_language() or settings.LANGUAGE_CODE, getattr(city, "country", ""))
 
 
 @register.filter
@@ -21,6 +21,15 @@ def money(amount_minor, city):
     if amount_minor is None or amount_minor == "":
         return ""
     return format_money(int(amount_minor), city.currency, _locale(city))
+
+
+@register.simple_tag(takes_context=True)
+def money_in(context, amount_minor, currency):
+    """Minor units in another currency than the town's (a bank credit in CHF in a euro
+    town): written with that currency's sign or code, once."""
+    if amount_minor is None or amount_minor == "":
+        return ""
+    return format_money(int(amount_minor), currency, _locale(context.get("city")))
 
 
 @register.filter

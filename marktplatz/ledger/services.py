@@ -1,8 +1,12 @@
 """Writing to the ledger. Every function here must be the only way rows change.
 
 Concurrency: all accounts a posting touches are locked in one order (by primary key) with
-SELECT … FOR UPDATE on PostgreSQL, so two postings on the same accounts queue instead of
-deadlocking, and the balance checks read what was committed before. On SQLite the
+SELECT … FOR NO KEY UPDATE on PostgreSQL, so two postings on the same accounts queue
+instead of deadlocking, and the balance checks read what was committed before. A booking
+of an app (earn, redeem, refund, expiry, vouchers, the purse, a checkout of several parts)
+starts with ``lock_for_posting``: every account it may touch, before any other row, and
+only then its idempotency key, so that a retry of a request still in flight waits for it
+and answers like it. On SQLite the
 transaction itself takes the database's write lock when it begins (settings:
 ``transaction_mode = IMMEDIATE``). The CHECK constraint ``account_not_overdrawn`` is the
 last line of defence should a check here ever be wrong.

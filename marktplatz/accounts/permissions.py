@@ -52,15 +52,15 @@ def role_required(*kinds: str):
 # authenticator and this session must have passed it (logged in with the code, or
 # confirmed it again through allauth's re-authentication). Listed in docs/permissions.md.
 MONEY_ACTIONS: dict[str, str] = {
-    "points.adjust": _("correct points on a card"),
-    "card.block": _("block or replace a card"),
-    "settlement.run": _("run the monthly settlement"),
-    "payment_file.download": _("download a payment file"),
-    "order.mark_paid": _("mark an online order paid or cancel it"),
-    "invoice.mark_paid": _("mark an employer invoice paid or issue employer invoices"),
-    "bank_statement.import": _("import a bank statement"),
-    "money_rules.change": _("change the money rules or the card's earning rules"),
-    "voucher.sell": _("sell a voucher at the counter"),
+    "points.adjust": _("Correct points on a card"),
+    "card.block": _("Block or replace a card"),
+    "settlement.run": _("Run the monthly settlement"),
+    "payment_file.download": _("Download a payment file"),
+    "order.mark_paid": _("Mark an online order paid or cancel it"),
+    "invoice.mark_paid": _("Mark employer invoices paid or issue them"),
+    "bank_statement.import": _("Import a bank statement"),
+    "money_rules.change": _("Change the money rules or the card's earning rules"),
+    "voucher.sell": _("Sell a voucher at the counter"),
 }
 
 

@@ -46,7 +46,7 @@ def test_a_voucher_ordered_online_is_paid_by_an_imported_bank_statement(
         camt053([{"amount": 5000, "reference": order.reference, "payer": "Erika Muster"}],
                 iban=banked.bank_iban, currency="EUR")
     )  # fmt: skip
-    log_in(banked, persona("operator_staff"), second_factor=False)
+    log_in(banked, persona("operator_admin"))
     visit(town_url(banked, "operator/bank/"))
     page.set_input_files("[name='statement']", str(statement))
     submit("statement")

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "marktplatz.core.errorpages.ErrorPagesMiddleware",  # innermost: sees the view's 405
 ]
 
 # The POS API's chain (see marktplatz/wsgi.py): bearer keys and JSON, no sessions or pages.

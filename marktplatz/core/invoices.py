@@ -339,10 +339,12 @@ def _facts(invoice: Invoice) -> list[tuple[str, str]]:
 def facts_block(pdf, facts: list[tuple[str, str]]) -> None:
     """Labelled facts (number, dates, reference) to the right of the recipient."""
     pdf.set_xy(115, 53)
+    pdf.set_font(FONT, "", 8.5)
+    width = max([pdf.get_string_width(pdf_text(label)) for label, _value in facts] + [20]) + 3
     for label, value in facts:
         pdf.set_x(115)
         pdf.set_font(FONT, "", 8.5)
-        pdf.cell(29, 5, pdf_text(label))
+        pdf.cell(width, 5, pdf_text(label))
         pdf.set_font(FONT, "B", 8.5)
         pdf.cell(0, 5, pdf_text(value), new_x="LMARGIN", new_y="NEXT")
 

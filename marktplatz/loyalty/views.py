@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import uuid
 
 from csp.decorators import csp_update
@@ -30,6 +29,7 @@ from marktplatz.accounts.permissions import (
     role_required,
     two_factor_refusal,
 )
+from marktplatz.core.csvexport import CsvExport, csv_format
 from marktplatz.core.qr import qr_svg
 from marktplatz.core.throttle import TooManyAttempts, merchant_guard
 from marktplatz.ledger.errors import LedgerError
@@ -528,25 +528,21 @@ def operator_holders(request):
 
 @role_required(*OPERATOR_KINDS)
 def operator_card_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="points-{request.city.slug}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["merchant", "code", "bookings", "turnover_minor", "issued", "redeemed", "taken_back"]
+    export = CsvExport(
+        city=request.city,
+        filename=f"points-{request.city.slug}.csv",
+        format=csv_format(requested=request.GET.get("format"), city=request.city),
     )
+    export.row(
+        [_("Business"), _("Code"), _("Bookings"), _("Turnover"), _("Points issued"),
+         _("Points redeemed"), _("Points taken back")]
+    )  # fmt: skip
     for row in selectors.merchant_figures():
-        writer.writerow(
-            [
-                row["merchant__name"],
-                row["merchant__code"],
-                row["bookings"],
-                row["turnover"],
-                row["issued"],
-                row["redeemed"],
-                row["taken_back"],
-            ]
-        )
-    return response
+        export.row(
+            [row["merchant__name"], row["merchant__code"], row["bookings"],
+             export.money(row["turnover"]), row["issued"], row["redeemed"], row["taken_back"]]
+        )  # fmt: skip
+    return export.response
 
 
 @city_required

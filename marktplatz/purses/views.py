@@ -4,7 +4,6 @@ with the card) and the operator's (employer invoices)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import uuid
 
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, money_action, role_required
+from marktplatz.core.csvexport import CsvExport, csv_format
 from marktplatz.core.money import MoneyField
 from marktplatz.core.months import month_before
 from marktplatz.core.throttle import TooManyAttempts, merchant_guard
@@ -214,22 +214,22 @@ def _month(text: str) -> dt.date:
 def employer_payroll(request, code, month):
     employer = access_employer(user=request.user, code=code)
     first = _month(month)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="payroll-{employer.code}-{first:%Y-%m}.csv"'
+    export = CsvExport(
+        city=request.city,
+        filename=f"payroll-{employer.code}-{first:%Y-%m}.csv",
+        format=csv_format(requested=request.GET.get("format"), city=request.city),
     )
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
+    export.row(
         [_("Personnel number"), _("Last name"), _("First name"), _("Month"),
          _("Benefit in kind"), _("Currency")]
     )  # fmt: skip
     for row in services.payroll_rows(employer=employer, month=first):
         employee = row["employee"]
-        writer.writerow(
+        export.row(
             [employee.personnel_number, employee.last_name, employee.first_name,
-             f"{first:%Y-%m}", f"{row['amount'] / 100:.2f}", request.city.currency]
+             f"{first:%Y-%m}", export.money(row["amount"]), request.city.currency]
         )  # fmt: skip
-    return response
+    return export.response
 
 
 @city_required

@@ -3,7 +3,6 @@ operator's settlement page (settle a month that is over, see every statement).""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
 from marktplatz.accounts.permissions import city_required, money_action, role_required
 from marktplatz.core.camt import MAX_BYTES, StatementError
+from marktplatz.core.csvexport import CsvExport, csv_format
 from marktplatz.core.months import month_before
 from marktplatz.merchants.selectors import access_merchant
 from marktplatz.purses import services as purse_services
@@ -92,26 +92,29 @@ def statement_detail(request, code, number):
 @login_required
 def statement_csv(request, code, number):
     statement = _statement(request, code, number)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"statement-{statement.merchant.code}-{statement.period_start:%Y-%m}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(["section", "date", "what", "reference", "amount_minor", "points"])
+    export = CsvExport(
+        city=request.city,
+        filename=f"statement-{statement.merchant.code}-{statement.period_start:%Y-%m}.csv",
+        format=csv_format(requested=request.GET.get("format"), city=request.city),
+    )
+    export.row([_("Section"), _("Date"), _("What"), _("Reference"), _("Amount"), _("Points")])
     for line in _labelled(statement):
-        writer.writerow(["line", "", line["label"], line["transfer"], line["amount"], ""])
+        export.row(
+            [_("Statement"), "", line["label"], line["transfer"], export.money(line["amount"]), ""]
+        )
     items = services.statement_items(statement)
     for booking in items["bookings"]:
-        writer.writerow(
-            ["booking", booking.created_at.isoformat(), booking.get_kind_display(),
-             booking.transaction.code, booking.purchase_minor, booking.points]
+        export.row(
+            [_("Booking"), export.when(booking.created_at), booking.get_kind_display(),
+             booking.transaction.code, export.money(booking.purchase_minor), booking.points]
         )  # fmt: skip
     for payment in items["vouchers"]:
-        writer.writerow(
-            ["voucher", payment.created_at.isoformat(), _("City voucher"),
-             payment.transaction.code, payment.amount_minor, ""]
+        export.row(
+            [_("City voucher"), export.when(payment.created_at), _("City voucher"),
+             payment.transaction.code, export.money(payment.amount_minor), ""]
         )  # fmt: skip
-    writer.writerow(["total", "", _("Balance"), "", statement.net_minor, ""])
-    return response
+    export.row([_("Total"), "", _("Balance"), "", export.money(statement.net_minor), ""])
+    return export.response
 
 
 @city_required

@@ -99,6 +99,28 @@ def test_a_server_error_answers_json(pos, card, caplog):
     assert any(r.name == "django.request" and r.levelname == "ERROR" for r in caplog.records)
 
 
+@pytest.mark.parametrize("through_wsgi", [True, False])
+def test_a_server_error_before_the_api_runs_answers_json(client, terminal, through_wsgi):
+    # The town cannot be looked up (its table is gone in this test's transaction): the
+    # error happens in a middleware, before any handler of the API could answer.
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE cities_city RENAME TO cities_city_gone")
+    path, auth = f"{API}/cards/1234", f"Bearer {terminal}"
+    if through_wsgi:
+        answer = _wsgi("GET", path, authorization=auth)
+        status, content_type, body = (
+            answer["status"],
+            answer["headers"]["Content-Type"],
+            answer["body"],
+        )
+    else:
+        client.raise_request_exception = False
+        answer = client.get(path, HTTP_AUTHORIZATION=auth)
+        status, content_type, body = answer.status_code, answer["Content-Type"], answer.content
+    assert status == 500
+    _is_json_error(500, content_type, body, "server_error")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_deadlock_answers_json_and_may_be_retried(pos, card, shop_a):
     if connection.vendor != "postgresql":

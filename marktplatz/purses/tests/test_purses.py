@@ -21,6 +21,7 @@ from marktplatz.settlement import bank
 from marktplatz.settlement import services as settlement
 from marktplatz.testing import factories
 from marktplatz.testing.camt import camt053
+from marktplatz.testing.einvoice import pdfa3_problems, schematron_report
 from marktplatz.vouchers import services as vouchers
 from marktplatz.vouchers.errors import VoucherInsufficient, VoucherOnCard
 from marktplatz.vouchers.models import Voucher, VoucherProduct
@@ -255,6 +256,8 @@ def test_the_month_is_invoiced_once_paid_by_bank_statement_and_payroll_exported(
     assert (invoice.total_minor, invoice.loads, invoice.status) == (8000, 2, "open")
     pdf = invoicing.employer_invoice_pdf(invoice)
     xml = PdfReader(io.BytesIO(pdf)).attachments["factur-x.xml"][0]
+    assert schematron_report(xml) == []  # EN 16931, warnings included
+    assert pdfa3_problems(pdf) == []
     parsed = Document.parse(xml)
     assert str(parsed.trade.agreement.buyer.name) == "Stadtwerke Altdorf"
     assert len(parsed.trade.items.children) == 2
@@ -277,9 +280,12 @@ def test_the_month_is_invoiced_once_paid_by_bank_statement_and_payroll_exported(
     admin = factories.person("hr@example.org", town_a, RoleKind.EMPLOYER_ADMIN, employer=employer)
     client.force_login(admin)
     response = client.get(f"/altdorf/employer/{employer.code}/payroll/{month:%Y-%m}.csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode()), delimiter=";"))
-    assert rows[1][:5] == ["1001", "Adler", "Anna", f"{month:%Y-%m}", "50.00"]
-    assert rows[2][4] == "30.00" and len(rows) == 3
+    assert response.content.startswith(b"\xef\xbb\xbf")  # Excel's format in a German town
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][:5] == ["1001", "Adler", "Anna", f"{month:%Y-%m}", "50,00"]
+    assert rows[2][4] == "30,00" and len(rows) == 3
+    plain = client.get(f"/altdorf/employer/{employer.code}/payroll/{month:%Y-%m}.csv?format=plain")
+    assert list(csv.reader(io.StringIO(plain.content.decode())))[1][4] == "50.00"
 
 
 def test_employer_pages_are_for_its_admins_and_the_operator_only(

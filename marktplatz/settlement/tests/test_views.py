@@ -23,11 +23,13 @@ def test_the_owner_reads_the_statement_with_every_booking_csv_and_pdf(
     assert len(page.context["lines"]) == 5
     assert page.context["bookings"].count() == 3  # two purchases, one refund
     assert page.context["vouchers"].count() == 1
-    rows = list(csv.reader(io.StringIO(client.get(f"{base}{statement.code}.csv").content.decode())))
-    lines = [int(row[4]) for row in rows if row[0] == "line"]
-    total = next(int(row[4]) for row in rows if row[0] == "total")
+    plain = client.get(f"{base}{statement.code}.csv?format=plain").content.decode()
+    rows = list(csv.reader(io.StringIO(plain)))
+    cents = lambda text: round(float(text) * 100)  # noqa: E731
+    lines = [cents(row[4]) for row in rows if row[0] == "Abrechnung"]
+    total = next(cents(row[4]) for row in rows if row[0] == "Summe")
     assert sum(lines) == total == statement.net_minor
-    assert [row[0] for row in rows].count("booking") == 3
+    assert [row[0] for row in rows].count("Buchung") == 3
     pdf = client.get(f"{base}{statement.code}.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 

@@ -15,6 +15,7 @@ from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.settlement import bank
 from marktplatz.settlement.services import money_check
 from marktplatz.testing.camt import camt053
+from marktplatz.testing.einvoice import pdfa3_problems, schematron_report
 from marktplatz.vouchers import payments, services
 from marktplatz.vouchers.models import Voucher, VoucherOrder, VoucherProduct
 
@@ -78,6 +79,8 @@ def test_an_order_by_invoice_is_paid_by_a_bank_statement_and_the_vouchers_are_se
     assert mime == "application/pdf"
     reader = PdfReader(io.BytesIO(pdf))
     xml = reader.attachments["factur-x.xml"][0]
+    assert schematron_report(xml) == []  # EN 16931, warnings included
+    assert pdfa3_problems(pdf) == []
     parsed = Document.parse(xml)
     assert parsed.trade.settlement.monetary_summation.grand_total._amount == Decimal("50.00")
     assert str(parsed.trade.settlement.payment_reference) == order.reference

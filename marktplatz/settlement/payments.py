@@ -22,7 +22,7 @@ import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from sepaxml import SepaDD, SepaTransfer
@@ -189,43 +189,41 @@ def payment_file_for(
     if kind not in MAKERS:
         raise PaymentFileError(_("No such payment file."))
     city = run.city
-    stored = PaymentFile.objects.filter(run=run, kind=kind).first()
-    if stored is not None:
-        return stored
-    today = timezone.localdate(now or timezone.now())
-    if kind == PaymentFile.Kind.PAYOUTS:
-        made = payout_file(
-            city=city, month=run.month, execution=max(run.execution_date, today + dt.timedelta(1))
-        )
-    else:
-        # The invoices name this day: a file made too late for it is not made at all.
-        if run.collection_date < today + dt.timedelta(days=2):
-            raise PaymentFileError(
-                _("The collection date %(date)s named on the invoices is too close or past: "
-                  "ask these businesses to pay by transfer.")
-                % {"date": run.collection_date.strftime("%d.%m.%Y")}
-            )  # fmt: skip
-        made = collection_file(city=city, month=run.month, collection=run.collection_date)
-    if not made.count:
-        return None
-    try:
-        with transaction.atomic():
-            stored = PaymentFile.objects.create(
-                city=city, run=run, kind=kind, message_id=_message_id(made.xml, kind),
-                checksum=hashlib.sha256(made.xml).hexdigest(), xml=made.xml,
-                count=made.count, total_minor=made.total_minor,
-                statement_ids=made.statement_ids,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            )  # fmt: skip
-            audit_record(
-                city=city, actor=actor, action=f"payment_file.{kind}_made", obj=run,
-                data={"message_id": stored.message_id, "checksum": stored.checksum,
-                      "count": stored.count, "total_minor": stored.total_minor},
-            )  # fmt: skip
-    except IntegrityError:
-        # Made at the same moment by another download: that one is the file.
-        return PaymentFile.objects.get(run=run, kind=kind)
+    with transaction.atomic():
+        # One maker at a time: a download at the same moment waits and gets this file.
+        SettlementRun.objects.select_for_update().filter(pk=run.pk).first()
+        stored = PaymentFile.objects.filter(run=run, kind=kind).first()
+        if stored is not None:
+            return stored
+        made = _make(run, kind, timezone.localdate(now or timezone.now()))
+        if not made.count:
+            return None
+        stored = PaymentFile.objects.create(
+            city=city, run=run, kind=kind, message_id=_message_id(made.xml, kind),
+            checksum=hashlib.sha256(made.xml).hexdigest(), xml=made.xml,
+            count=made.count, total_minor=made.total_minor, statement_ids=made.statement_ids,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )  # fmt: skip
+        audit_record(
+            city=city, actor=actor, action=f"payment_file.{kind}_made", obj=run,
+            data={"message_id": stored.message_id, "checksum": stored.checksum,
+                  "count": stored.count, "total_minor": stored.total_minor},
+        )  # fmt: skip
     return stored
+
+
+def _make(run: SettlementRun, kind: str, today: dt.date) -> MadeFile:
+    if kind == PaymentFile.Kind.PAYOUTS:
+        execution = max(run.execution_date, today + dt.timedelta(days=1))
+        return payout_file(city=run.city, month=run.month, execution=execution)
+    # The invoices name this day: a file made too late for it is not made at all.
+    if run.collection_date < today + dt.timedelta(days=2):
+        raise PaymentFileError(
+            _("The collection date %(date)s named on the invoices is too close or past: "
+              "ask these businesses to pay by transfer.")
+            % {"date": run.collection_date.strftime("%d.%m.%Y")}
+        )  # fmt: skip
+    return collection_file(city=run.city, month=run.month, collection=run.collection_date)
 
 
 def collected_by_debit(statement: Statement) -> bool:

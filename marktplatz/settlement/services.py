@@ -282,19 +282,8 @@ def _working_day(day: dt.date) -> dt.date:
     return day
 
 
-def settle_month(
-    *, city: Any, month: dt.date, actor: Any = None, now: dt.datetime | None = None
-) -> list[Statement]:
-    """Write the statements of ``month`` for every approved merchant, once: a month is
-    settled by one run (``SettlementRun``, unique per town and month), only when it is
-    over and not before the town started (see ``settlement_check``).
-
-    Bookings and voucher payments count in the month they are dated; anything booked
-    later (a refund, a correction) is dated later and lands in a later statement. All
-    statements of a run are posted together (``postings_import``) with the run and its
-    audit record: all or none. Two runs at once: the second gets ``MonthSettled``.
-    """
-    month = month.replace(day=1)
+def _settle(*, city: Any, month: dt.date, actor: Any, now: dt.datetime | None) -> list[Statement]:
+    """``settle_month``'s work, inside its transaction and lock."""
     drafts = settlement_preview(city=city, month=month, now=now)
     merchants = [draft.merchant for draft in drafts]
     ledger = money_ledger(city=city)
@@ -361,31 +350,52 @@ def settle_month(
                 collection_date=_working_day(today + dt.timedelta(days=COLLECTION_DAYS)),
                 created_by=actor if person else None,
             )
-            txns = postings_import(ledger=ledger, postings=postings) if postings else []
-            for statement, index in statements:
-                statement.transaction = txns[index] if index is not None else None
-            for pk, statement in zip(new_ids(Statement, len(written)), written, strict=True):
-                statement.pk = pk
-                statement._state.adding = False
-            rows_insert(
-                Statement,
-                ("id", "code", "city_id", "merchant_id", "period_start", "transaction_id",
-                 "net_minor", "activity", "created_at"),
-                [
-                    (s.pk, s.code, s.city_id, s.merchant_id, s.period_start, s.transaction_id,
-                     s.net_minor, json.dumps(s.activity), s.created_at)
-                    for s in written
-                ],
-            )  # fmt: skip
-            audit_record(
-                city=city, actor=actor, action="settlement.month_settled", obj=run,
-                data={"month": f"{month:%Y-%m}", "statements": run.statements,
-                      "payout_minor": run.payout_minor, "collect_minor": run.collect_minor,
-                      "collection_date": run.collection_date.isoformat()},
-            )  # fmt: skip
     except IntegrityError:
         # Another run of the month committed first (the run's unique constraint).
         raise MonthSettled() from None
+    txns = postings_import(ledger=ledger, postings=postings) if postings else []
+    for statement, index in statements:
+        statement.transaction = txns[index] if index is not None else None
+    for pk, statement in zip(new_ids(Statement, len(written)), written, strict=True):
+        statement.pk = pk
+        statement._state.adding = False
+    rows_insert(
+        Statement,
+        ("id", "code", "city_id", "merchant_id", "period_start", "transaction_id",
+         "net_minor", "activity", "created_at"),
+        [
+            (s.pk, s.code, s.city_id, s.merchant_id, s.period_start, s.transaction_id,
+             s.net_minor, json.dumps(s.activity), s.created_at)
+            for s in written
+        ],
+    )  # fmt: skip
+    audit_record(
+        city=city, actor=actor, action="settlement.month_settled", obj=run,
+        data={"month": f"{month:%Y-%m}", "statements": run.statements,
+              "payout_minor": run.payout_minor, "collect_minor": run.collect_minor,
+              "collection_date": run.collection_date.isoformat()},
+    )  # fmt: skip
+    return written
+
+
+def settle_month(
+    *, city: Any, month: dt.date, actor: Any = None, now: dt.datetime | None = None
+) -> list[Statement]:
+    """Write the statements of ``month`` for every approved merchant, once: a month is
+    settled by one run (``SettlementRun``, unique per town and month), only when it is
+    over and not before the town started (see ``settlement_check``).
+
+    Bookings and voucher payments count in the month they are dated; anything booked
+    later (a refund, a correction) is dated later and lands in a later statement. All
+    statements of a run are posted together (``postings_import``) with the run and its
+    audit record: all or none. Two runs at once: the second gets ``MonthSettled``.
+    """
+    month = month.replace(day=1)
+    rules_for(city=city)  # the row the lock below takes
+    with transaction.atomic():
+        # One run per town at a time: the next waits here, then finds the month settled.
+        SettlementRules.objects.select_for_update().filter(city_id=city.pk).first()
+        written = _settle(city=city, month=month, actor=actor, now=now)
     return written
 
 

@@ -245,13 +245,22 @@ def pos_card(request, code):
             found = services.card_lookup(city=request.city, identifier=form.cleaned_data["card"])
     except TooManyAttempts as error:
         return _pos_render(
-            request, merchant, "loyalty/_pos_error.html", {"error": error.message}, status=429
+            request,
+            merchant,
+            "loyalty/_pos_error.html",
+            {"error": error.message},
+            status=_refused(request),
         )
     except LedgerError as error:
         return _pos_render(request, merchant, "loyalty/_pos_error.html", {"error": error.message})
     return _pos_render(
         request, merchant, "loyalty/_pos_card.html", _card_panel(request, merchant, found)
     )
+
+
+def _refused(request) -> int:
+    # htmx swaps only 2xx answers into the till: the refusal must be seen there.
+    return 200 if request.htmx else 429
 
 
 def _guessing(merchant):
@@ -274,7 +283,11 @@ def _book(request, merchant, form_class, book):
             )
         except TooManyAttempts as error:
             return _pos_render(
-                request, merchant, "loyalty/_pos_error.html", {"error": error.message}, status=429
+                request,
+                merchant,
+                "loyalty/_pos_error.html",
+                {"error": error.message},
+                status=_refused(request),
             )
         except LedgerError as error:
             form.add_error(None, str(error.message))
@@ -291,7 +304,11 @@ def _book(request, merchant, form_class, book):
                 )
         except TooManyAttempts as error:
             return _pos_render(
-                request, merchant, "loyalty/_pos_error.html", {"error": error.message}, status=429
+                request,
+                merchant,
+                "loyalty/_pos_error.html",
+                {"error": error.message},
+                status=_refused(request),
             )
         except LedgerError as error:
             return _pos_render(

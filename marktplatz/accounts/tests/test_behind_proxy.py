@@ -56,7 +56,7 @@ def test_balance_checks_count_each_visitor_behind_the_proxy(client, settings, to
     from marktplatz.vouchers.views import BALANCE_CHECKS
 
     settings.BEHIND_PROXY = behind_proxy
-    for n in range(BALANCE_CHECKS):
+    for _n in range(BALANCE_CHECKS):
         checked = client.post(
             "/altdorf/vouchers/balance/",
             {"code": "MPV1-0000-0000-0000-0000-0000"},

@@ -19,12 +19,14 @@ VAT category O.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from stdnum import iso11649
 from stdnum.ch import esr
@@ -351,7 +353,10 @@ def facts_block(pdf, facts: list[tuple[str, str]]) -> None:
 
 def invoice_pdf(invoice: Invoice, *, e_invoice: bool = False) -> bytes:
     """The invoice as PDF/A-3; with ``e_invoice`` (and a seller register number, which
-    EN 16931 needs) its Factur-X XML is embedded (ZUGFeRD)."""
+    EN 16931 needs) its Factur-X XML is embedded (ZUGFeRD). Printed in the active
+    language (the one its title and note were written in), the Swiss slip included."""
+    active = (translation.get_language() or invoice.language or "de")[:2]
+    invoice = dataclasses.replace(invoice, language=active)
     pdf = pdf_new(archival=True, format="A4")
     pdf.set_auto_page_break(False)
     pdf.add_page()

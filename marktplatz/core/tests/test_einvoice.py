@@ -112,3 +112,13 @@ def test_a_direct_debit_invoice_says_when_it_is_collected_and_shows_no_transfer_
         text = PdfReader(io.BytesIO(invoice_pdf(debit))).pages[0].extract_text()
     assert "Einzugsdatum" in text and "20.11.2026" in text and "MP-ABC123" in text
     assert "GiroCode" not in text and "überweisen" not in text
+
+
+def test_a_swiss_invoice_prints_in_the_readers_language_slip_included():
+    iban = "CH4431999123000889012"
+    swiss = invoice(currency="CHF", iban=iban, reference=payment_reference(number=42, iban=iban))
+    with translation.override("fr"):
+        text = PdfReader(io.BytesIO(invoice_pdf(swiss))).pages[0].extract_text()
+    assert "Numéro de facture" in text and "Section paiement" in text and "Récépissé" in text
+    assert "Zahlteil" not in text
+    assert "00 00000 00000 00000 00000 00420" in text.replace("\xa0", " ")  # grouped

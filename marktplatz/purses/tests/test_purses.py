@@ -366,3 +366,25 @@ def test_a_paused_employee_gets_no_benefit_until_resumed(client, employer, staff
     client.post(url)
     again = services.benefits_load(employer=employer, run_key="run-2")
     assert (again[0].employee.personnel_number, again[0].amount_minor) == ("1001", 5000)
+
+
+@pytest.mark.parametrize("language", ["de", "en", "fr", "it"])
+def test_the_load_pages_speak_every_language_in_both_towns(
+    client, employer, staff, alice, charlie, town_b, language
+):
+    from django.conf import settings
+
+    swiss = factories.employer(city=town_b, name="Bergbahnen AG")
+    card = loyalty.member_for_user(city=town_b, user=factories.user("ch@example.org")).cards.get()
+    Employee.objects.create(city=town_b, employer=swiss, personnel_number="1", first_name="Urs",
+                            last_name="Graf", card=card)  # fmt: skip
+    for firm, operator in ((employer, alice), (swiss, charlie)):
+        client.force_login(operator)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        url = f"/{firm.city.slug}/employer/{firm.code}/load/"
+        confirm = client.get(url)
+        assert confirm.status_code == 200 and f'lang="{language}"' in confirm.content.decode()
+        key = confirm.context["load_form"]["key"].value()
+        done = client.post(url, {"key": key})
+        assert done.status_code == 200 and done.context["total"] > 0
+        assert client.get(f"/{firm.city.slug}/employer/{firm.code}/").status_code == 200

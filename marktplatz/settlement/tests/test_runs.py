@@ -252,3 +252,27 @@ def test_the_swiss_payout_file_has_no_sepa_service_level_and_is_valid(town_b):
     services.settle_month(city=german, month=THIS_MONTH, now=end + dt.timedelta(hours=2))
     made = payments.payout_file(city=german, month=THIS_MONTH)
     assert etree.fromstring(made.xml).findtext(".//p:SvcLvl/p:Cd", namespaces=PAIN001) == "SEPA"  # noqa: S314
+
+
+@pytest.mark.parametrize("language", ["de", "en", "fr", "it"])
+def test_the_settlement_pages_speak_every_language_in_both_towns(
+    client, alice, charlie, town_a, town_b, language
+):
+    from django.conf import settings
+
+    month = f"{LAST_MONTH:%Y-%m}"
+    for town, operator in ((town_a, alice), (town_b, charlie)):
+        started(town, LAST_MONTH)
+        factories.merchant(city=town, name=f"Laden {town.slug}")
+        client.force_login(operator)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        url = f"/{town.slug}/operator/settlement/"
+        page = client.get(url)
+        assert page.status_code == 200 and f'lang="{language}"' in page.content.decode()
+        confirm = client.post(url, {"month": month})
+        assert confirm.status_code == 200 and "15" in confirm.content.decode()
+        assert confirm.templates[0].name == "settlement/confirm.html"
+        done = client.post(url, {"month": month, "confirm": "yes"}, follow=True)
+        assert done.status_code == 200 and Statement.objects.filter(city=town).exists()
+        refused = client.post(url, {"month": "2020-01"})
+        assert refused.status_code == 200 and "errorlist" in refused.content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from marktplatz.ledger.models import Account, AccountKind
 from marktplatz.loyalty.models import (
@@ -52,6 +53,24 @@ def member_history(*, member: Member) -> QuerySet[Booking]:
         .select_related("merchant", "transaction")
         .order_by("-created_at", "-pk")
     )
+
+
+# Reasons the system books, by the ledger transaction's reason code: shown in the reader's
+# language (the text stored with the booking is in whatever language was active then).
+SYSTEM_REASONS = {
+    "bonus.welcome": _("Welcome bonus"),
+}
+
+
+def booking_reason(booking: Booking) -> str:
+    """Why a bonus or correction was booked, for the history: a system reason in the
+    reader's language, an operator's reason (a correction) as the operator wrote it."""
+    if booking.kind == BookingKind.EARN:
+        return ""
+    code = booking.transaction.reason_code if booking.transaction_id else ""
+    if code in SYSTEM_REASONS:
+        return str(SYSTEM_REASONS[code])
+    return booking.reason
 
 
 def signed_points(booking: Booking) -> int:

@@ -14,18 +14,18 @@ from marktplatz.vouchers import services
 from marktplatz.vouchers.codes import new_voucher_code
 from marktplatz.vouchers.models import Voucher, VoucherProduct, VoucherRedemption
 
-PRODUCTS = (("Stadtgutschein 10", 1000), ("Stadtgutschein 25", 2500), ("Stadtgutschein 50", 5000))
+# The demo's products have no name of their own: each page names them in its language
+# ("City voucher 25,00 €", "Bon de la ville 25,00 €"); a town's operator names its own.
+PRODUCTS = (1000, 2500, 5000)
 VOUCHERS = 240
 
 
 def seed(*, city, town, rng, out, **_options) -> None:
     products = [
-        VoucherProduct.objects.get_or_create(city=city, name=name, defaults={"value_minor": value})[
-            0
-        ]
-        for name, value in PRODUCTS
+        VoucherProduct.objects.get_or_create(city=city, name="", kind="fixed", value_minor=value)[0]
+        for value in PRODUCTS
     ]
-    VoucherProduct.objects.get_or_create(city=city, name="Wunschbetrag", defaults={"kind": "free"})
+    VoucherProduct.objects.get_or_create(city=city, name="", kind="free")
     if not Voucher.objects.exists():
         _simulate_year(city=city, products=products, rng=rng)
     sample = (
@@ -71,7 +71,7 @@ def _simulate_year(*, city, products, rng) -> None:
         ledger=ledger,
         issues=[
             (voucher, sales, voucher.value_minor, voucher.created_at, "voucher.sold",
-             f"Voucher {voucher.product.name} sold")
+             f"Voucher {voucher.product.display_name} sold")
             for voucher in vouchers
         ],
         merchants=merchants,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marktplatz.core.ids import PublicCodeField, new_code
 from marktplatz.core.immutable import Immutable
+from marktplatz.core.money import format_money
 from marktplatz.core.tenancy import CityOwned
 
 
@@ -70,7 +71,21 @@ class VoucherProduct(CityOwned):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name shown to people: the operator's own text as entered (one language,
+        theirs); products the platform makes (employer benefits) and products without a
+        name of their own (the demo's) are named in the reader's language."""
+        if self.kind == self.Kind.BENEFIT:
+            return str(self.Kind.BENEFIT.label)
+        if self.name.strip():
+            return self.name
+        if self.kind == self.Kind.FIXED and self.value_minor:
+            value = format_money(self.value_minor, self.city.currency, self.city.locale)
+            return _("City voucher %(value)s") % {"value": value}
+        return str(_("City voucher, amount of your choice"))
 
 
 class VoucherOrder(CityOwned):

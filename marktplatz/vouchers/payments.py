@@ -191,7 +191,7 @@ def order_invoice(order: VoucherOrder) -> Invoice:
         iban=city.bank_iban,
         bic=city.bank_bic,
         reference=order.reference,
-        lines=[InvoiceLine(order.product.name, order.quantity, order.value_minor)],
+        lines=[InvoiceLine(order.product.display_name, order.quantity, order.value_minor)],
         title=_("Invoice"),
         note=_("The vouchers are sent by e-mail as soon as the payment has arrived."),
         language=city.default_language[:2],

@@ -18,7 +18,7 @@ def voucher_pdf(*, voucher, page_format: str = "A6") -> bytes:
     # fpdf2 knows A4 by name; A6 is 105 × 148 mm, printed landscape (a postcard).
     pdf = pdf_new(orientation="landscape" if a6 else "portrait", format=(105, 148) if a6 else "A4")
     pdf.set_auto_page_break(False)
-    pdf.set_title(pdf_text(f"{city.name} - {voucher.product.name}"))
+    pdf.set_title(pdf_text(f"{city.name} - {voucher.product.display_name}"))
     pdf.add_page()
     width, height = pdf.w, pdf.h
     margin = 8 if a6 else 20
@@ -32,7 +32,7 @@ def voucher_pdf(*, voucher, page_format: str = "A6") -> bytes:
     pdf.cell(width - 2 * margin, 8 if a6 else 12, pdf_text(city.name))
     pdf.set_text_color(0, 0, 0)
     # The voucher's name on one line across the page: the font shrinks to fit.
-    name = pdf_text(voucher.product.name)
+    name = pdf_text(voucher.product.display_name)
     pdf_fit(pdf, name, width=width - 2 * margin, size=16 if a6 else 28, style="B")
     pdf.set_xy(margin, band + (2 if a6 else 8))
     pdf.cell(width - 2 * margin, 9 if a6 else 14, name)

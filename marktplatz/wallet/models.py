@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,9 @@ class WalletPass(CityOwned):
         "loyalty.Card", on_delete=models.CASCADE, related_name="wallet_pass"
     )
     auth_token = models.CharField(max_length=64, unique=True)
+    # The holder's language when they last added the pass: the device's later updates
+    # (Apple's web service, no session) keep the labels in it.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="de")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

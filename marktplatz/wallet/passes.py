@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import pkcs7
 from django.conf import settings
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from marktplatz.loyalty.cardnumbers import format_number
 from marktplatz.loyalty.models import Booking, Card
@@ -58,13 +59,26 @@ def google_enabled(city: Any) -> bool:
     return google_configured() and programme_for(city=city).google_wallet
 
 
-def wallet_pass_for(card: Card) -> WalletPass:
+def wallet_pass_for(card: Card, *, language: str | None = None) -> WalletPass:
+    """The card's pass; ``language`` (the holder's, when they add it) is kept for the
+    device's later updates."""
     existing = WalletPass.objects.filter(card=card).first()
-    if existing is not None:
-        return existing
-    return WalletPass.objects.create(
-        city=card.city, card=card, auth_token=secrets.token_urlsafe(32)
-    )
+    if existing is None:
+        return WalletPass.objects.create(
+            city=card.city,
+            card=card,
+            auth_token=secrets.token_urlsafe(32),
+            language=_pass_language(language),
+        )
+    if language and _pass_language(language) != existing.language:
+        existing.language = _pass_language(language)
+        existing.save(update_fields=["language"])
+    return existing
+
+
+def _pass_language(language: str | None) -> str:
+    code = (language or settings.LANGUAGE_CODE).split("-")[0]
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def last_updated(card: Card) -> dt.datetime:
@@ -92,19 +106,28 @@ def _icon_png(color: str, size: int) -> bytes:
     return out.getvalue()
 
 
-def apple_pass_json(*, card: Card, web_service_url: str) -> dict[str, Any]:
+def apple_pass_json(
+    *, card: Card, web_service_url: str, language: str | None = None
+) -> dict[str, Any]:
+    """pass.json with its labels in the holder's language (``language`` when they add
+    the pass, else the one kept from then)."""
+    pass_ = wallet_pass_for(card, language=language)
+    with translation.override(pass_.language):
+        return _apple_pass_json(card=card, pass_=pass_, web_service_url=web_service_url)
+
+
+def _apple_pass_json(*, card: Card, pass_: WalletPass, web_service_url: str) -> dict[str, Any]:
     city = card.city
     summary = member_summary(member=card.member)
     balance = max(summary["balance"], 0)
     value = redemption_value_minor(city=city, points=balance)
-    pass_ = wallet_pass_for(card)
     return {
         "formatVersion": 1,
         "passTypeIdentifier": settings.WALLET_APPLE_PASS_TYPE_ID,
         "serialNumber": card.code,
         "teamIdentifier": settings.WALLET_APPLE_TEAM_ID,
         "organizationName": city.name,
-        "description": f"{city.name} City Card",
+        "description": _("City card of %(town)s") % {"town": city.name},
         "logoText": city.name,
         "foregroundColor": "rgb(255, 255, 255)",
         "labelColor": "rgb(255, 255, 255)",
@@ -123,21 +146,22 @@ def apple_pass_json(*, card: Card, web_service_url: str) -> dict[str, Any]:
             "primaryFields": [
                 {
                     "key": "balance",
-                    "label": "Points",
+                    "label": _("Points"),
                     "value": balance,
-                    "changeMessage": "Your balance is now %@ points.",
+                    # %@ is Apple's placeholder for the new value.
+                    "changeMessage": _("Your balance is now %@ points."),
                 }
             ],
             "secondaryFields": [
                 {
                     "key": "value",
-                    "label": "Worth",
+                    "label": _("Worth"),
                     "value": value / 100,
                     "currencyCode": city.currency,
                 }
             ],
             "backFields": [
-                {"key": "number", "label": "Card number", "value": format_number(card.number)}
+                {"key": "number", "label": _("Card number"), "value": format_number(card.number)}
             ],
         },
     }
@@ -165,11 +189,11 @@ def sign_manifest(manifest: bytes) -> bytes:
     )
 
 
-def apple_pkpass(*, card: Card, web_service_url: str) -> bytes:
+def apple_pkpass(*, card: Card, web_service_url: str, language: str | None = None) -> bytes:
     color = card.city.primary_color
     files = {
         "pass.json": json.dumps(
-            apple_pass_json(card=card, web_service_url=web_service_url)
+            apple_pass_json(card=card, web_service_url=web_service_url, language=language)
         ).encode(),
         "icon.png": _icon_png(color, 29),
         "icon@2x.png": _icon_png(color, 58),
@@ -215,7 +239,7 @@ def google_save_url(*, card: Card, origin: str) -> str:
                     "accountId": card.number[-4:],
                     "accountName": format_number(card.number),
                     "barcode": {"type": "QR_CODE", "value": card.qr_token},
-                    "loyaltyPoints": {"label": "Points", "balance": {"int": balance}},
+                    "loyaltyPoints": {"label": _("Points"), "balance": {"int": balance}},
                 }
             ]
         },

@@ -53,7 +53,11 @@ def apple_download(request):
     if not passes.apple_enabled(request.city):
         raise Http404("Apple Wallet is not offered in this town")
     response = HttpResponse(
-        passes.apple_pkpass(card=card, web_service_url=_web_service_url(request)),
+        passes.apple_pkpass(
+            card=card,
+            web_service_url=_web_service_url(request),
+            language=request.LANGUAGE_CODE,
+        ),
         content_type=PKPASS,
     )
     response["Content-Disposition"] = f'attachment; filename="citycard-{request.city.slug}.pkpass"'
@@ -104,9 +108,7 @@ def apple_registration(request, device: str, pass_type: str, serial: str):
         push_token = json.loads(request.body or b"{}")["pushToken"]
     except (ValueError, KeyError, TypeError):
         return HttpResponse(status=400)
-    created = services.device_register(
-        wallet_pass=found, device=device, push_token=str(push_token)
-    )
+    created = services.device_register(wallet_pass=found, device=device, push_token=str(push_token))
     return HttpResponse(status=201 if created else 200)
 
 

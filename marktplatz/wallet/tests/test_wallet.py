@@ -209,3 +209,41 @@ def test_the_card_page_offers_the_wallets_the_town_allows(client, dave, town_a, 
     content = client.get("/altdorf/card/").content.decode()
     assert "/altdorf/card/wallet/google/" not in content
     assert client.get("/altdorf/card/wallet/google/").status_code == 404
+
+
+def test_the_pass_speaks_the_holders_language_also_in_later_updates(client, dave, town_a, wallet):
+    client.force_login(dave)
+    client.cookies["mp_language"] = "it"
+    pkpass = client.get("/altdorf/card/wallet/apple.pkpass").content
+    data = json.loads(zipfile.ZipFile(io.BytesIO(pkpass)).read("pass.json"))
+    fields = data["storeCard"]
+    assert data["description"] == "Carta della città di Altdorf"
+    assert fields["primaryFields"][0]["label"] == "Punti"
+    assert fields["primaryFields"][0]["changeMessage"] == "Il Suo saldo è ora di %@ punti."
+    assert fields["secondaryFields"][0]["label"] == "Valore"
+    assert fields["backFields"][0]["label"] == "Numero della carta"
+    # The device fetches the updated pass without the holder's session or cookie.
+    client.logout()
+    client.cookies.pop("mp_language", None)
+    assert "mp_language" not in client.cookies
+    auth = {"HTTP_AUTHORIZATION": f"ApplePass {data['authenticationToken']}"}
+    latest = client.get(
+        f"/altdorf/wallet/apple/v1/passes/{PASS_TYPE}/{data['serialNumber']}", **auth
+    )
+    updated = json.loads(zipfile.ZipFile(io.BytesIO(latest.content)).read("pass.json"))
+    assert updated["storeCard"]["primaryFields"][0]["label"] == "Punti"
+    # Added again in French: the pass follows.
+    client.force_login(dave)
+    client.cookies["mp_language"] = "fr"
+    pkpass = client.get("/altdorf/card/wallet/apple.pkpass").content
+    data = json.loads(zipfile.ZipFile(io.BytesIO(pkpass)).read("pass.json"))
+    assert data["storeCard"]["backFields"][0]["label"] == "Numéro de carte"
+
+
+def test_the_google_pass_label_is_in_the_holders_language(client, dave, town_a, wallet):
+    client.force_login(dave)
+    client.cookies["mp_language"] = "it"
+    jwt = client.get("/altdorf/card/wallet/google/")["Location"].rsplit("/", 1)[1]
+    claims = jwt.split(".")[1]
+    payload = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    assert payload["payload"]["loyaltyObjects"][0]["loyaltyPoints"]["label"] == "Punti"

@@ -207,3 +207,40 @@ def test_a_cashier_sees_no_refund_form_and_a_word_instead_of_a_camera_error(
     expect(phone.locator(".receipt")).to_be_visible()
     expect(phone.locator(".receipt form[action*='/pos/cancel/']")).to_have_count(1)
     assert not scrolls_sideways(phone)
+
+
+def test_the_back_office_has_its_own_navigation_and_the_towns_figures(
+    phone, page, town_a, shop_a, persona, log_in, visit, town_url, card
+):
+    operator = persona("operator_admin")
+    loyalty.earn(city=town_a, merchant=shop_a, card=card, purchase_minor=2500, currency="EUR",
+                 idempotency_key="e1")  # fmt: skip
+    log_in(town_a, operator)
+    visit(town_url(town_a))
+    nav = phone.locator("header nav.back-office")
+    expect(nav.get_by_role("link", name=german("Settlement"))).to_have_attribute(
+        "href", "/altdorf/operator/settlement/"
+    )
+    expect(nav.get_by_role("link", name=german("Shops"), exact=True)).to_have_count(0)
+    # Members: the card holder; points: 100 welcome bonus + 25 for the purchase.
+    expect(phone.locator("dd[data-figure='members']")).to_have_text("1")
+    expect(phone.locator("dd[data-figure='points_issued']")).to_have_text("125")
+    expect(phone.locator("dd[data-figure='merchants_active']")).to_have_text("1")
+    assert not scrolls_sideways(phone)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert phone.locator("dl.figures > div").first.bounding_box()["width"] < 400
+
+
+def test_a_cashiers_navigation_is_the_till(phone, town_a, shop_a, persona, log_in, visit, town_url):
+    cashier = persona("merchant_cashier")
+    log_in(town_a, cashier, second_factor=False)
+    visit(town_url(town_a))
+    nav = phone.locator("header nav.back-office")
+    links = nav.locator("a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    base = f"/altdorf/merchant/{shop_a.code}/"
+    assert base + "pos/" in hrefs and base + "card-payment/" in hrefs
+    assert base + "statements/" not in hrefs
+    for href in hrefs:
+        visit(href)  # each one opens for a cashier, with no serious accessibility fault
+        assert not scrolls_sideways(phone), href

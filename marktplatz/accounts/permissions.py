@@ -61,6 +61,7 @@ MONEY_ACTIONS: dict[str, str] = {
     "bank_statement.import": _("Import a bank statement"),
     "money_rules.change": _("Change the money rules or the card's earning rules"),
     "voucher.sell": _("Sell a voucher at the counter"),
+    "bank_details.change": _("Change where money is paid to or collected from"),
 }
 
 
@@ -97,6 +98,17 @@ def two_factor_refusal(request: HttpRequest, action: str) -> HttpResponse:
         {"action": MONEY_ACTIONS[action], "has_totp": has_totp, "link": f"{link}?{query}"},
         status=403,
     )
+
+
+def money_fields_lock(request: HttpRequest, form, fields: tuple[str, ...], action: str) -> None:
+    """Show ``fields`` of ``form`` read-only (a posted value is ignored) unless the money
+    rule holds, with the hint that a second factor is needed."""
+    if money_action_allowed(request, action):
+        return
+    for name in fields:
+        if name in form.fields:
+            form.fields[name].disabled = True
+            form.fields[name].help_text = _("Requires two-factor authentication.")
 
 
 def money_action(action: str, *, methods: tuple[str, ...] = ("POST",)):

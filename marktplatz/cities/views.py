@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
-from marktplatz.accounts.permissions import role_required
+from marktplatz.accounts.permissions import money_fields_lock, role_required
 from marktplatz.cities import services
 from marktplatz.cities.forms import CitySettingsForm, DepartmentForm
 from marktplatz.cities.models import City, Department
@@ -27,6 +27,12 @@ def settings_view(request):
     # A copy: a rejected form must not change the town shown in the page header.
     city = City.objects.get(pk=request.city.pk)
     form = CitySettingsForm(request.POST or None, request.FILES or None, instance=city)
+    money_fields_lock(
+        request,
+        form,
+        ("bank_account_holder", "bank_iban", "bank_bic", "sepa_creditor_id"),
+        "bank_details.change",
+    )
     if request.method == "POST" and form.is_valid():
         services.city_update(
             city=form.save(commit=False), actor=request.user, changed=form.changed_data

@@ -30,6 +30,10 @@ EDITABLE_FIELDS = (
     "description",
     "logo",
     "accepting",
+    # The payout account: the form locks these without a second factor (bank_details.change).
+    "account_holder",
+    "iban",
+    "bic",
 )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
-from marktplatz.accounts.permissions import city_required, role_required
+from marktplatz.accounts.permissions import city_required, money_fields_lock, role_required
 from marktplatz.accounts.selectors import (
     invitable_kinds,
     is_operator,
@@ -132,6 +132,7 @@ def merchant_home(request, code):
 def merchant_edit(request, code):
     merchant = selectors.access_merchant(user=request.user, code=code, manage=True)
     form = MerchantForm(request.POST or None, request.FILES or None, instance=merchant)
+    money_fields_lock(request, form, ("account_holder", "iban", "bic"), "bank_details.change")
     if request.method == "POST" and form.is_valid():
         try:
             services.merchant_update(

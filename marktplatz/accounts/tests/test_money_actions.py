@@ -214,3 +214,36 @@ def test_the_rule_knows_only_listed_actions(rf, alice):
     assert "points.adjust" in MONEY_ACTIONS
     assert Authenticator.objects.filter(user=alice).exists()
     assert not money_action_allowed(request, "points.adjust")  # no session record
+
+
+PROFILE = {
+    "name": "Bäckerei Alt", "category": "bakery", "street": "Marktplatz 1", "postcode": "79600",
+    "locality": "Altdorf", "accepting": "on", "account_holder": "Mallory",
+    "iban": "DE02120300000000202051",
+}  # fmt: skip
+
+
+def test_bank_details_change_only_with_a_second_factor(client, sam, alice, shop_a):
+    url = f"/altdorf/merchant/{shop_a.code}/edit/"
+    client.force_login(sam)
+    page = client.get(url)
+    assert page.context["form"].fields["iban"].disabled
+    response = client.post(url, {**PROFILE, "name": "Bäckerei Neu"})
+    assert response.status_code == 302
+    shop_a.refresh_from_db()
+    # The rest of the profile is saved; the payout account is not.
+    assert (shop_a.name, shop_a.iban, shop_a.account_holder) == ("Bäckerei Neu", "", "")
+    client.force_login(alice)
+    assert not client.get(url).context["form"].fields["iban"].disabled
+    assert client.post(url, PROFILE).status_code == 302
+    shop_a.refresh_from_db()
+    assert (shop_a.iban, shop_a.account_holder) == ("DE02120300000000202051", "Mallory")
+
+
+def test_the_towns_bank_account_changes_only_with_a_second_factor(client, alice, town_a):
+    client.force_login(alice, second_factor=False)
+    form = client.get("/altdorf/operator/settings/").context["form"]
+    assert form.fields["bank_iban"].disabled and form.fields["sepa_creditor_id"].disabled
+    client.force_login(alice)
+    form = client.get("/altdorf/operator/settings/").context["form"]
+    assert not form.fields["bank_iban"].disabled

@@ -3,6 +3,7 @@
 included; the PDF is PDF/A-3B with the XML as its associated file; the printed page
 names number, date, sender and recipient."""
 
+import dataclasses
 import datetime as dt
 import io
 
@@ -122,3 +123,26 @@ def test_a_swiss_invoice_prints_in_the_readers_language_slip_included():
     assert "Numéro de facture" in text and "Section paiement" in text and "Récépissé" in text
     assert "Zahlteil" not in text
     assert "00 00000 00000 00000 00000 00420" in text.replace("\xa0", " ")  # grouped
+
+
+def test_the_towns_logo_heads_the_invoice_and_it_stays_pdfa3():
+    from PIL import Image
+
+    logo = io.BytesIO()
+    Image.new("RGBA", (240, 80), (11, 110, 79, 255)).save(logo, "PNG")
+    seller = Party("Stadtmarketing Altdorf GmbH", "Markt 1", "79600", "Altdorf", "DE",
+                   registration_id="HRB 4711, AG Freiburg", logo=logo.getvalue(),
+                   colour="#0b6e4f")  # fmt: skip
+    pdf = invoice_pdf(invoice(seller=seller), e_invoice=True)
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    sizes = sorted((image.image.width, image.image.height) for image in page.images)
+    assert (240, 80) in sizes  # the logo, beside the GiroCode
+    assert b"0.0431 0.4314 0.3098 rg" in page_contents(pdf)  # the town colour fills the band
+    assert pdfa3_problems(pdf) == []
+    broken = invoice_pdf(invoice(seller=dataclasses.replace(seller, logo=b"not an image")))
+    assert "Stadtmarketing Altdorf GmbH" in PdfReader(io.BytesIO(broken)).pages[0].extract_text()
+
+
+def page_contents(pdf: bytes) -> bytes:
+    reader = PdfReader(io.BytesIO(pdf))
+    return b"".join(page.get_contents().get_data() for page in reader.pages)

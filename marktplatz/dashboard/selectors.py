@@ -11,7 +11,8 @@ from django.utils import timezone
 from marktplatz.loyalty.models import Booking, BookingKind
 from marktplatz.loyalty.selectors import town_figures
 from marktplatz.merchants.selectors import merchant_counts
-from marktplatz.settlement.models import Statement
+from marktplatz.settlement.models import SettlementRun, Statement
+from marktplatz.settlement.services import months_open
 from marktplatz.vouchers.services import voucher_figures
 
 # Points a member received, and points a member spent, in the figures of a month.
@@ -28,15 +29,18 @@ def month_start(*, now: dt.datetime) -> dt.datetime:
 def town_key_figures(*, city: Any, now: dt.datetime | None = None) -> dict[str, Any]:
     """Members, active cards, points issued and redeemed this month, the city vouchers'
     money still owed to their holders, businesses taking part, and the settlement: the
-    last month settled and the statement invoices businesses have not paid yet."""
-    since = month_start(now=now or timezone.now())
+    months over and not yet settled, the last month settled and the statement invoices
+    businesses have not paid yet."""
+    now = now or timezone.now()
+    since = month_start(now=now)
     card = town_figures(city=city)
     points = Booking.objects.filter(created_at__gte=since).aggregate(
         issued=Sum("points", filter=Q(kind__in=ISSUED)),
         redeemed=Sum("points", filter=Q(kind__in=REDEEMED)),
     )
     merchants = merchant_counts()
-    settled = Statement.objects.aggregate(last=Max("period_start"))["last"]
+    settled = SettlementRun.objects.aggregate(last=Max("month"))["last"]
+    to_settle = months_open(city=city, now=now)
     unpaid = Statement.objects.filter(net_minor__lt=0, payment__isnull=True).aggregate(
         count=Count("pk"), amount=Sum("net_minor")
     )
@@ -50,10 +54,8 @@ def town_key_figures(*, city: Any, now: dt.datetime | None = None) -> dict[str, 
         "merchants_active": merchants.get("active", 0),
         "merchants_pending": merchants.get("pending", 0),
         "last_settled": settled,
-        # Settled when the statements of the month before this one are written.
-        "last_month": (since - dt.timedelta(days=1)).date().replace(day=1),
-        "last_month_settled": settled is not None
-        and settled >= (since - dt.timedelta(days=1)).date().replace(day=1),
+        "months_to_settle": len(to_settle),
+        "oldest_to_settle": to_settle[0] if to_settle else None,
         "invoices_open": unpaid["count"],
         "invoices_open_amount": -(unpaid["amount"] or 0),
     }

@@ -107,15 +107,19 @@ def test_the_key_figures_of_the_town(busy_town, town_b, charlie):
     assert (figures["points_issued"], figures["points_redeemed"]) == (150, 120)
     assert figures["vouchers_outstanding"] == 1500
     assert (figures["merchants_active"], figures["merchants_pending"]) == (1, 1)
-    assert figures["last_settled"] is None and not figures["last_month_settled"]
+    # The town started this month: nothing is over, nothing to settle yet.
+    assert figures["last_settled"] is None and figures["months_to_settle"] == 0
     assert (figures["invoices_open"], figures["invoices_open_amount"]) == (0, 0)
 
 
-def test_points_of_last_month_do_not_count_this_month(busy_town):
+def test_next_month_counts_its_own_points_and_this_month_is_to_settle(busy_town):
     with city_scope(busy_town):
-        next_month = month_start(now=timezone.now()) + dt.timedelta(days=32)
+        this_month = month_start(now=timezone.now())
+        next_month = this_month + dt.timedelta(days=40)
         figures = town_key_figures(city=busy_town, now=next_month)
     assert (figures["points_issued"], figures["points_redeemed"]) == (0, 0)
+    assert figures["months_to_settle"] == 1
+    assert figures["oldest_to_settle"] == this_month.date()
 
 
 def test_the_operators_start_page_shows_the_figures(client, alice, busy_town):
@@ -124,7 +128,7 @@ def test_the_operators_start_page_shows_the_figures(client, alice, busy_town):
     assert page.context["figures"]["points_issued"] == 150
     text = page.content.decode()
     assert 'data-figure="vouchers_outstanding">15,00\xa0€' in text
-    assert "noch nicht abgerechnet" in text
+    assert "Noch nichts abzurechnen" in text
     assert Statement.objects.count() == 0
 
 

@@ -187,6 +187,8 @@ def operator_settlement(request):
             if collected is not None
             else payments.collected_by_debit(statement)
         )
+        # Paid by transfer after the direct-debit file was made: charged twice.
+        statement.paid_twice = statement.by_debit and hasattr(statement, "payment")
     return render(
         request,
         "settlement/operator.html",

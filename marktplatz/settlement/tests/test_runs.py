@@ -168,6 +168,16 @@ def test_an_invoice_paid_by_transfer_leaves_the_direct_debits_and_says_transfer(
     page = client.get("/altdorf/operator/settlement/", {"month": f"{LAST_MONTH:%Y-%m}"})
     rows = {s.merchant_id: s.by_debit for s in page.context["statements"]}
     assert rows == {shop_a.pk: False, shop_b.pk: True}
+    # Shop B transfers anyway, after the file was made: the file stays as it was, and the
+    # operator is told that it pays twice.
+    late = payments.statement_invoice(statement=unpaid, lines=[]).reference
+    paid_late = camt053([{"amount": 1500, "reference": late}], iban="x", currency="EUR")
+    bank.bank_statement_import(city=banked, data=paid_late, file_name="late.xml")
+    assert bytes(payments.payment_file_for(run=run, kind="collections").xml) == bytes(stored.xml)
+    page = client.get("/altdorf/operator/settlement/", {"month": f"{LAST_MONTH:%Y-%m}"})
+    twice = {s.merchant_id: s.paid_twice for s in page.context["statements"]}
+    assert twice == {shop_a.pk: False, shop_b.pk: True}
+    assert "refund" in page.content.decode() or "erstatten" in page.content.decode()
 
 
 def test_a_business_without_iban_is_asked_to_transfer(client, alice, banked, shop_a, shop_b):

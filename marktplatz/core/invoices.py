@@ -380,11 +380,18 @@ def invoice_pdf(invoice: Invoice, *, e_invoice: bool = False) -> bytes:
                  new_x="LMARGIN", new_y="NEXT")  # fmt: skip
         pdf.set_font(FONT, "", 8.5)
 
+    def next_page() -> None:
+        pdf.add_page()
+        pdf.set_xy(20, 12)
+        pdf.set_font(FONT, "", 8)
+        pdf.cell(170, 5, pdf_text(_("%(title)s, page %(page)s") % {"title": title,
+                                                                    "page": pdf.page_no()}))  # fmt: skip
+        pdf.set_y(20)
+
     table_head()
     for line in invoice.lines:
         if pdf.get_y() > PAGE_BOTTOM:
-            pdf.add_page()
-            pdf.set_y(20)
+            next_page()
             table_head()
         pdf.set_x(20)
         pdf.cell(100, 5.5, pdf_text(line.label[:70]))
@@ -406,7 +413,7 @@ def invoice_pdf(invoice: Invoice, *, e_invoice: bool = False) -> bytes:
     swiss = invoice.currency == "CHF" or is_qr_iban(invoice.iban)
     slip_top = 297 - 105 if swiss else 235
     if not invoice.by_direct_debit and pdf.get_y() > slip_top - 4:
-        pdf.add_page()  # the payment slip goes below, on a page of its own
+        next_page()  # the payment slip goes below, on a page of its own
     if invoice.by_direct_debit:
         pass  # nothing to scan: the town collects
     elif swiss:

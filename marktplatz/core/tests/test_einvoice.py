@@ -100,6 +100,7 @@ def test_the_printed_invoice_names_number_date_sender_and_recipient():
     ):  # fmt: skip
         assert expected in text, expected
     assert "Einzug" not in text
+    assert "Rechnung G-2026-000042, Seite 2" in pages[1].extract_text()  # page 2 says whose
 
 
 def test_a_direct_debit_invoice_says_when_it_is_collected_and_shows_no_transfer_slip():

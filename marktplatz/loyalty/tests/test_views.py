@@ -15,7 +15,7 @@ def test_a_citizen_sees_card_qr_balance_and_history(client, dave, town_a):
     assert "<svg" in content
     assert card.qr_token not in content  # the QR shows it as an image, not as text
     assert response.context["summary"]["balance"] == 100
-    assert [b.kind for b, _points in response.context["rows"]] == ["bonus"]
+    assert [b.kind for b, _points, _reason in response.context["rows"]] == ["bonus"]
 
 
 def test_a_citizen_claims_a_plastic_card_and_keeps_its_points(client, dave, town_a, shop_a, alice):

@@ -15,11 +15,13 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from marktplatz.core.middleware import has_nul
+from marktplatz.core.tenancy import scopes_disabled
 
 API_PATH = re.compile(r"^(?:/[^/]+)?/api/pos/v1/")
 DOCS_PATH = re.compile(r"^(?:/[^/]+)?/api/pos/v1/docs")
@@ -61,18 +63,9 @@ class ApiJsonErrorsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_api_path(request.path_info):
             return self.get_response(request)
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return error_response(400)
-        if length > settings.POS_API_MAX_BODY_BYTES:
-            return error_response(413)
-        if has_nul(request):
-            return error_response(
-                400,
-                "invalid_request",
-                _("The request contains a NUL character, which no field takes."),
-            )
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return refusal
         response = self.get_response(request)
         if (
             response.status_code < 400
@@ -88,3 +81,42 @@ class ApiJsonErrorsMiddleware:
         response.content = json.dumps({"error": code, "message": message}).encode()
         response["Content-Type"] = "application/json"
         return response
+
+    @staticmethod
+    def _refusal(request: HttpRequest) -> HttpResponse | None:
+        """A body too large or a NUL character: answered before the town is looked up,
+        in the town's language when its host or path can be read safely."""
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        too_large = length > settings.POS_API_MAX_BODY_BYTES
+        nul = not too_large and has_nul(request)
+        if length >= 0 and not too_large and not nul:
+            return None
+        with translation.override(_town_language(request)):
+            if too_large:
+                return error_response(413)
+            if nul:
+                return error_response(
+                    400,
+                    "invalid_request",
+                    _("The request contains a NUL character, which no field takes."),
+                )
+            return error_response(400)
+
+
+def _town_language(request: HttpRequest) -> str:
+    """The default language of the request's town (by host or path prefix), else ours."""
+    from marktplatz.cities.selectors import city_for_host, city_for_slug
+
+    if "\x00" in request.path_info + request.META.get("HTTP_HOST", ""):
+        return settings.LANGUAGE_CODE
+    try:
+        with scopes_disabled():
+            city, _town_host = city_for_host(request.get_host())
+            if city is None:
+                city = city_for_slug(request.path_info.lstrip("/").partition("/")[0])
+    except DisallowedHost:
+        city = None
+    return city.default_language if city else settings.LANGUAGE_CODE

@@ -254,3 +254,16 @@ def test_error_pages_of_the_api_speak_the_visitors_language(client, terminal):
     client.cookies["mp_language"] = "fr"
     answer = client.get(f"{API}/no-such-thing", HTTP_AUTHORIZATION=f"Bearer {terminal}")
     assert answer.json()["message"] == "Ce chemin n'existe pas dans l'API de caisse."
+
+
+def test_refusals_before_the_town_is_looked_up_speak_its_language(pos, town_a, card):
+    town_a.default_language = "it"
+    town_a.save()
+    big = {"card": card.number, "amount": 100, "currency": "EUR", "pad": "x" * 70_000}
+    assert pos.post("/earn", big).json()["message"] == (
+        "Il corpo della richiesta supera 65536 byte."
+    )
+    nul = pos.post("/earn", {"card": "\x00", "amount": 100, "currency": "EUR"})
+    assert (
+        nul.json()["message"] == "La richiesta contiene un carattere NUL che nessun campo accetta."
+    )

@@ -15,26 +15,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from django.db import OperationalError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError
-from ninja.errors import ValidationError as NinjaValidationError
+from ninja import Field, Schema
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import StrictInt
 
 from marktplatz.api.checkout import checkout_pay
-from marktplatz.api.middleware import reason
+from marktplatz.api.errors import ERRORS, PosApi, register_error_handlers
 from marktplatz.api.services import answer_once, terminal_key_check
-from marktplatz.core.throttle import TooManyAttempts, merchant_guard
-from marktplatz.ledger.errors import LedgerError
+from marktplatz.core.throttle import merchant_guard
 from marktplatz.ledger.models import Account
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.errors import CardNotFound
@@ -56,36 +52,6 @@ class TerminalAuth(HttpBearer):
         return terminal_key_check(city=request.city, token=token)
 
 
-# What each error status means, with the codes it carries (docs/api.md has the same table).
-ERROR_STATUSES = {
-    400: "`bad_request` (Idempotency-Key missing or malformed), `invalid_request` (a NUL "
-    "character), `invalid_transfer`, `ledger_error`",
-    401: "`unauthorized`: no key, an unknown or revoked key, a key of another town",
-    404: "`card_not_found`, `voucher_not_found` (also a used-up voucher), `not_found`",
-    409: "`card_blocked`, `insufficient_funds`, `idempotency_conflict`, `not_refundable`, "
-    "`redemption_refused`, `merchant_not_accepting`, `reward_unavailable`, `voucher_expired`, "
-    "`voucher_insufficient`, `voucher_on_card`, `purse_refused`: refused, nothing changed",
-    413: "`payload_too_large`: a body over the limit (64 KB)",
-    422: "`bad_amount`, `wrong_currency`, `invalid_request`, `booking_refused`, "
-    "`voucher_refused`: an invalid amount or body",
-    429: "`too_many_attempts`: too many unknown cards or codes at this business (Retry-After)",
-    500: "`server_error`: send the request again with the same Idempotency-Key",
-    503: "`try_again`: collided with another booking, nothing booked (Retry-After)",
-}
-
-
-class PosApi(NinjaAPI):
-    def get_openapi_schema(self, **kwargs):
-        """The schema, with each error status described by the codes it carries."""
-        schema = super().get_openapi_schema(**kwargs)
-        for item in schema["paths"].values():
-            for operation in item.values():
-                for status, answer in operation.get("responses", {}).items():
-                    if int(status) in ERROR_STATUSES:
-                        answer["description"] = ERROR_STATUSES[int(status)]
-        return schema
-
-
 api = PosApi(
     title="Marktplatz POS API",
     version="1",
@@ -95,51 +61,7 @@ api = PosApi(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-
-
-log = logging.getLogger("marktplatz.api")
-server_errors = logging.getLogger("django.request")
-
-# Every value of ``error`` the API answers (docs/api.md explains each; a test holds the
-# list, the schema and the docs together).
-ERROR_CODES = [
-    "bad_request",
-    "invalid_transfer",
-    "ledger_error",
-    "unauthorized",
-    "not_found",
-    "card_not_found",
-    "voucher_not_found",
-    "method_not_allowed",
-    "card_blocked",
-    "insufficient_funds",
-    "idempotency_conflict",
-    "not_refundable",
-    "redemption_refused",
-    "merchant_not_accepting",
-    "reward_unavailable",
-    "voucher_expired",
-    "voucher_insufficient",
-    "voucher_on_card",
-    "purse_refused",
-    "payload_too_large",
-    "bad_amount",
-    "wrong_currency",
-    "invalid_request",
-    "booking_refused",
-    "voucher_refused",
-    "too_many_attempts",
-    "server_error",
-    "try_again",
-]
-
-
-class ErrorOut(Schema):
-    error: str = Field(
-        description="machine-readable reason, e.g. insufficient_funds",
-        json_schema_extra={"enum": ERROR_CODES},
-    )
-    message: str = Field(description="the reason in the town's language")
+register_error_handlers(api)
 
 
 POSITIVE = {"minimum": 1}
@@ -243,107 +165,6 @@ def _answer(request, response: HttpResponse, booking: Booking, created: bool):
     if not created:
         response["Idempotent-Replayed"] = "true"
     return 201, _booking_out(booking, request.city)
-
-
-@api.exception_handler(LedgerError)
-def ledger_error(request, exc: LedgerError):
-    return api.create_response(
-        request, {"error": exc.code, "message": str(exc.message)}, status=exc.status
-    )
-
-
-@api.exception_handler(NinjaValidationError)
-def validation_error(request, exc: NinjaValidationError):
-    fields = "; ".join(
-        f"{'.'.join(str(p) for p in e.get('loc', [])[1:])}: {e.get('msg')}" for e in exc.errors
-    )
-    return api.create_response(
-        request,
-        {
-            "error": "invalid_request",
-            "message": _("The request is not valid: %(fields)s") % {"fields": fields},
-        },
-        status=422,
-    )
-
-
-@api.exception_handler(HttpError)
-def http_error(request, exc: HttpError):
-    code = {400: "bad_request", 404: "not_found", 429: "too_many_attempts"}.get(
-        exc.status_code, "bad_request"
-    )
-    return api.create_response(
-        request, {"error": code, "message": str(exc)}, status=exc.status_code
-    )
-
-
-@api.exception_handler(Http404)
-def not_found(request, exc: Http404):
-    code, message = reason(404)
-    return api.create_response(request, {"error": code, "message": message}, status=404)
-
-
-@api.exception_handler(TooManyAttempts)
-def too_many_attempts(request, exc: TooManyAttempts):
-    response = api.create_response(
-        request, {"error": exc.code, "message": str(exc.message)}, status=429
-    )
-    response["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled
-# back whole, so the same request with the same Idempotency-Key may simply be sent again.
-RETRYABLE = {"40P01", "40001"}
-
-
-@api.exception_handler(Exception)
-def server_error(request, exc: Exception):
-    """Anything unexpected: logged like Django logs a 500, answered as JSON (never a page)."""
-    cause = getattr(exc, "__cause__", None)
-    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
-    if isinstance(exc, OperationalError) and sqlstate in RETRYABLE:
-        log.warning("retryable database error on %s: %s", request.path, exc)
-        response = api.create_response(
-            request,
-            {
-                "error": "try_again",
-                "message": _("The booking collided with another one. Please send it again."),
-            },
-            status=503,
-        )
-        response["Retry-After"] = "1"
-        return response
-    server_errors.error(
-        "Internal Server Error: %s",
-        request.path,
-        exc_info=exc,
-        extra={"status_code": 500, "request": request},
-    )
-    code, message = reason(500)
-    return api.create_response(request, {"error": code, "message": message}, status=500)
-
-
-@api.exception_handler(AuthenticationError)
-def auth_error(request, exc):
-    return api.create_response(
-        request,
-        {"error": "unauthorized", "message": _("A valid terminal key of this town is required.")},
-        status=401,
-    )
-
-
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    413: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-    500: ErrorOut,
-    503: ErrorOut,
-}
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection, connections
 
-from marktplatz.api.pos import ERROR_CODES
+from marktplatz.api.errors import ERROR_CODES
 from marktplatz.loyalty import services as loyalty
 from marktplatz.wsgi import application
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from marktplatz.api.pos import ERROR_CODES
+from marktplatz.api.errors import ERROR_CODES
 from marktplatz.ledger.errors import LedgerError
 
 DOCS = Path(settings.BASE_DIR) / "docs" / "api.md"

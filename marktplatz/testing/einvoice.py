@@ -107,9 +107,13 @@ def pdfa3_problems(pdf: bytes, *, facturx: bool = True) -> list[str]:
             problems.append("the output intent's profile is not an RGB ICC profile")
     if "/ID" not in reader.trailer:
         problems.append("no file identifier")
+    if "/Encrypt" in reader.trailer:
+        problems.append("encrypted")
     metadata = _resolve(root.get("/Metadata"))
     if metadata is None:
         return [*problems, "no XMP metadata"]
+    if "/Filter" in metadata:
+        problems.append("the XMP metadata stream is compressed")
     xmp = etree.fromstring(metadata.get_data().split(b"?>", 1)[1].rsplit(b"<?xpacket", 1)[0])
     ns = {
         "pdfaid": "http://www.aiim.org/pdfa/ns/id/",

@@ -960,10 +960,10 @@ def member_join(*, city: Any, user: Any) -> tuple[Member, bool]:
 
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
+        citizen_join(city=city, user=user)  # also for a holder of a claimed plastic card
         member = Member.objects.filter(city=city, user=user).first()
         if member is not None:
             return member, False
-        citizen_join(city=city, user=user)
         member = member_create(city=city, user=user)
         card_issue(member=member, form=Card.Form.DIGITAL)
         bonus_grant(member=member, reason_code="bonus.welcome", points=None)

@@ -332,6 +332,8 @@ def world(town):
     return {
         "town": town,
         "people": people,
+        "card": card,
+        "voucher": voucher,
         "args": {
             "merchant": (shop.code,),
             "token": (TOKEN,),
@@ -421,3 +423,49 @@ def _sample_paths(resolver=None, prefix="") -> dict[str, str]:
         elif pattern.name:
             paths[pattern.name] = re.sub(r"<(?:\w+:)?\w+>", "x0", prefix + str(pattern.pattern))
     return paths
+
+
+def test_the_till_answers_in_every_language(world):
+    """What the cashier sends: card lookup, purchase, points, voucher, purse payment; and
+    the public balance check. Each answer renders money in the page's language."""
+    town, card = world["town"], world["card"]
+    shop = world["args"]["merchant"][0]
+    product = VoucherProduct.objects.get(city=town, name="Stadtgutschein")
+    voucher = vouchers.voucher_sell(product=product)
+    # Points enough to redeem the programme's minimum once per language.
+    programme = loyalty.programme_for(city=town)
+    merchant = card.member.bookings.filter(kind="earn").first().merchant
+    loyalty.earn(
+        city=town, merchant=merchant, card=card, currency=town.currency, idempotency_key="big",
+        purchase_minor=programme.min_redeem_points * 4 * 100 // programme.points_per_unit + 100,
+    )  # fmt: skip
+    redeem = str(max(programme.min_redeem_points, 1))
+    cashier = factories.LoginClient()
+    cashier.force_login(world["people"]["cashier"])
+    visitor = factories.LoginClient()
+    till = f"/{town.slug}/merchant/{shop}"
+    failures = []
+    for n, lang in enumerate(LANGUAGES):
+        cashier.cookies["mp_language"] = visitor.cookies["mp_language"] = lang
+        sent = [
+            (cashier, f"{till}/pos/card/", {"card": card.number}, "€"),
+            (cashier, f"{till}/pos/earn/", {"card": card.number, "key": f"k{n}", "amount": "12,50"}, 'class="panel receipt"'),
+            (cashier, f"{till}/pos/redeem/", {"card": card.number, "key": f"r{n}", "points": redeem}, "€"),
+            (cashier, f"{till}/vouchers/", {"key": f"v{n}", "code": voucher.secret, "amount": "1"}, "€"),
+            (cashier, f"{till}/card-payment/", {"key": f"p{n}", "card": card.number, "amount": "0,50"}, "€"),
+            (visitor, f"/{town.slug}/vouchers/balance/", {"code": voucher.secret}, "€"),
+        ]  # fmt: skip
+        # The last item is what the answer must show: "€" stands for the town's currency.
+        for client, url, data, shows in sent:
+            response = client.post(url, data)
+            where = f"{lang} {town.slug} POST {url}"
+            if response.status_code != 200:
+                failures.append(f"{where}: {response.status_code}")
+                continue
+            failures += [f"{where}: {p}" for p in _problems(response, lang=lang, town=town)]
+            body = _visible_text(response.content.decode())
+            if shows == "€" and ("€" if town.currency == "EUR" else "CHF") not in body:
+                failures.append(f"{where}: no amount in the town's currency")
+            elif shows != "€" and shows not in response.content.decode():
+                failures.append(f"{where}: no {shows}")
+    assert not failures, "\n".join(failures)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from marktplatz.accounts.permissions import city_required
 from marktplatz.api.models import TerminalKey, WebhookDelivery, WebhookEndpoint
+from marktplatz.api.selectors import access_terminal_key
 from marktplatz.api.services import terminal_key_create, terminal_key_revoke
 from marktplatz.api.webhooks import endpoint_create, validate_target
 from marktplatz.merchants.selectors import access_merchant
@@ -67,8 +67,6 @@ def keys(request, code):
 @require_POST
 def key_revoke(request, code, key):
     merchant = access_merchant(user=request.user, code=code, manage=True)
-    found = TerminalKey.objects.filter(code=key, merchant=merchant, revoked_at__isnull=True).first()
-    if found is None:
-        raise Http404("no such key")
+    found = access_terminal_key(merchant=merchant, code=key)
     terminal_key_revoke(key=found, actor=request.user)
     return redirect("terminal_keys", code=merchant.code)

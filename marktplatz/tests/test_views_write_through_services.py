@@ -90,13 +90,8 @@ def test_no_view_writes_directly():
     assert found == [], "write through a service (with its audit record):\n" + "\n".join(found)
 
 
-# Loads by a code from the URL that stay in a view, each with its reason.
-LOADS_ALLOWED = {
-    # the POS API's key management is the api app's own (terminal keys of one merchant).
-    "api/views.py",
-    # Apple's pass web service authenticates the pass by its token, not by a person's role.
-    "wallet/views.py",
-}
+# Views allowed to load by a code themselves (none today; name the reason if one must).
+LOADS_ALLOWED: set[str] = set()
 
 
 def loads_in(path: Path) -> list[str]:

@@ -8,7 +8,6 @@ errors; every call but the log carries ``Authorization: ApplePass <token>``.
 from __future__ import annotations
 
 import email.utils
-import hmac
 import json
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from marktplatz.accounts.permissions import city_required
 from marktplatz.loyalty.models import Card
 from marktplatz.loyalty.selectors import member_of
 from marktplatz.loyalty.views import join_page
-from marktplatz.wallet import passes, services
+from marktplatz.wallet import passes, selectors, services
 from marktplatz.wallet.models import DeviceRegistration, WalletPass
 
 PKPASS = "application/vnd.apple.pkpass"
@@ -81,14 +80,7 @@ def _authorised_pass(request, pass_type: str, serial: str) -> WalletPass | None:
         return None
     header = request.headers.get("Authorization", "")
     token = header.removeprefix("ApplePass ").strip()
-    found = (
-        WalletPass.objects.filter(card__code=serial, city=request.city)
-        .select_related("card__member", "card__city")
-        .first()
-    )
-    if found is None or not token or not hmac.compare_digest(found.auth_token, token):
-        return None
-    return found
+    return selectors.access_pass(city=request.city, serial=serial, token=token)
 
 
 def apple_root(request):

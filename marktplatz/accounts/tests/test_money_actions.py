@@ -247,3 +247,28 @@ def test_the_towns_bank_account_changes_only_with_a_second_factor(client, alice,
     client.force_login(alice)
     form = client.get("/altdorf/operator/settings/").context["form"]
     assert not form.fields["bank_iban"].disabled
+
+
+def test_a_real_login_with_the_code_passes_and_one_with_the_password_only_does_not(
+    town_a, card
+):
+    """Through allauth's own forms, no session set up by the test: the session of a login
+    with password and TOTP code may correct points; a staff login by password may not."""
+    from django.test import Client
+
+    alice = factories.person("alina@example.org", town_a, "operator_admin")
+    browser = Client()
+    response = browser.post(
+        "/altdorf/accounts/login/", {"login": alice.email, "password": factories.TEST_PASSWORD}
+    )
+    assert "/accounts/2fa/authenticate/" in response["Location"]
+    browser.post("/altdorf/accounts/2fa/authenticate/", {"code": factories.totp_code()})
+    assert browser.post(*_adjust(card)[1:]).status_code == 302
+    staff = factories.person("stan@example.org", town_a, "operator_staff")
+    other = Client()
+    other.post(
+        "/altdorf/accounts/login/", {"login": staff.email, "password": factories.TEST_PASSWORD}
+    )
+    assert other.get("/altdorf/operator/card/").status_code == 200  # logged in
+    assert _refused(other.post(*_adjust(card)[1:]))
+    assert Booking.objects.filter(kind="adjust_plus").count() == 1

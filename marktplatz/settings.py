@@ -103,7 +103,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "marktplatz.cities.context_processors.city",
                 "marktplatz.accounts.context_processors.money",
-                "marktplatz.accounts.context_processors.money",
             ],
         },
     },
@@ -259,8 +258,6 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# An operator's points correction above this many points asks for a confirmation step.
-POINTS_ADJUST_CONFIRM_ABOVE = env_int("POINTS_ADJUST_CONFIRM_ABOVE", 1000)
 # An operator's points correction above this many points asks for a confirmation step.
 POINTS_ADJUST_CONFIRM_ABOVE = env_int("POINTS_ADJUST_CONFIRM_ABOVE", 1000)
 

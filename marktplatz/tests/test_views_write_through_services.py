@@ -21,6 +21,8 @@ WRITES = {
     "get_or_create",
     "update_or_create",
     "audit_record",
+    # joins the town on the way: pages join only through the explicit member_join POST.
+    "member_for_user",
 }
 # Calls named like a write that are not ORM writes.
 ALLOWED = {

@@ -175,6 +175,48 @@ def test_every_module_and_function_named_in_the_docs_exists():
     assert missing == []
 
 
+def test_every_function_written_as_a_call_in_the_docs_exists():
+    """`name(...)` in the docs: a Python function of the project, a PL/pgSQL one, or
+    Django's URL helpers (`reverse()`)."""
+    from django import urls
+
+    source = "\n".join(_read(path) for path in (ROOT / "marktplatz").rglob("*.py"))
+    defined = set(re.findall(r"def (\w+)\(", source))
+    defined |= set(re.findall(r"CREATE OR REPLACE FUNCTION (\w+)\(", source))
+    named, missing = set(), []
+    for doc in DOCS:
+        for span in _code_spans(_read(doc)):
+            call = re.fullmatch(r"([a-z_][a-z0-9_]*)\(.*\)", span)
+            if call:
+                named.add(call.group(1))
+                if call.group(1) not in defined and not hasattr(urls, call.group(1)):
+                    missing.append(f"{doc.name}: {span}")
+    assert {"loyalty_earn", "ledger_post", "role_required"} <= named
+    assert missing == []
+
+
+def test_every_name_with_an_underscore_in_the_docs_is_in_the_code():
+    """Functions, fields, settings, outcomes: a `snake_case` name the docs use must occur
+    in the project's code (a renamed function, field or outcome leaves its old name)."""
+    source = "\n".join(
+        _read(path)
+        for pattern in ("marktplatz/**/*.py", "marktplatz/**/*.html", "bench/*", "dev.py")
+        for path in ROOT.glob(pattern)
+        if path.is_file()
+    )
+    words = set(re.findall(r"\w+", source))
+    checked, missing = 0, []
+    for doc in DOCS:
+        for span in _code_spans(_read(doc)):
+            name = re.sub(r"\(.*\)$", "", span)
+            if re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+", name):
+                checked += 1
+                if name not in words:
+                    missing.append(f"{doc.name}: {span}")
+    assert checked > 50
+    assert missing == []
+
+
 def test_the_money_actions_in_the_docs_are_the_ones_the_code_checks():
     rows = _table_rows(
         _section(_read(ROOT / "docs/permissions.md"), "## Money actions need a second factor")

@@ -24,6 +24,7 @@ from django.db import connection
 from django.utils import translation
 
 from marktplatz.accounts.permissions import MONEY_ACTIONS
+from marktplatz.testing import factories
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -384,3 +385,22 @@ def test_the_first_superuser_is_made_as_the_operations_doc_says(client, monkeypa
     # Then the admin opens, and a town can be added.
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/cities/city/add/").status_code == 200
+
+
+@pytest.mark.parametrize("language", ["de", "en", "fr", "it"])
+def test_city_staff_are_told_their_reports_are_not_built(client, town_a, language):
+    """The one role whose work is not built yet: its start page says so, in every
+    language, instead of promising reports that no citizen can send."""
+    department = factories.department(city=town_a)
+    staff = factories.person("clerk@example.org", town_a, "city_staff", department=department)
+    client.force_login(staff)
+    client.cookies["mp_language"] = language
+    page = client.get(f"/{town_a.slug}/").content.decode()
+    with translation.override(language):
+        assert translation.gettext("Nothing to do here yet.") in page
+        expected = translation.gettext(
+            "Citizens' reports to the city departments are planned but not built; "
+            "your role is ready for them."
+        )
+    assert expected in page
+    assert "listed here for triage" not in page

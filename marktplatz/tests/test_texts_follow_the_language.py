@@ -108,3 +108,27 @@ def test_the_german_catalog_says_sie_throughout():
         texts = message.string if isinstance(message.string, tuple) else (message.string,)
         informal += [text for text in texts if text and INFORMAL.search(text)]
     assert informal == []
+
+
+def test_the_german_account_e_mails_say_sie(client, dave, town_a):
+    from django.core import mail
+
+    client.cookies["mp_language"] = "de"
+    client.post("/altdorf/accounts/password/reset/", {"email": dave.email})
+    client.post(
+        "/altdorf/accounts/signup/",
+        {"email": dave.email, "password1": "a long new password 1", "password2": "x"},
+    )
+    client.post(
+        "/altdorf/accounts/signup/",
+        {
+            "email": "new-person@example.org",
+            "password1": "a long new password 1",
+            "password2": "a long new password 1",
+        },
+    )
+    assert len(mail.outbox) >= 2
+    assert all(" Sie " in message.body for message in mail.outbox)  # German, formal
+    for message in mail.outbox:
+        text = f"{message.subject}\n{message.body}"
+        assert not INFORMAL.search(text), text

@@ -96,9 +96,7 @@ def card(request):
         return join_page(request)
     own_card = member.cards.filter(status=Card.Status.ACTIVE).order_by("-created_at").first()
     page = Paginator(selectors.member_history(member=member), 20).get_page(request.GET.get("page"))
-    rows = [
-        (b, selectors.signed_points(b), selectors.booking_reason(b)) for b in page.object_list
-    ]
+    rows = [(b, selectors.signed_points(b), selectors.booking_reason(b)) for b in page.object_list]
     summary = selectors.member_summary(member=member)
     return render(
         request,

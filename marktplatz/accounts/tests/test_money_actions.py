@@ -249,9 +249,7 @@ def test_the_towns_bank_account_changes_only_with_a_second_factor(client, alice,
     assert not form.fields["bank_iban"].disabled
 
 
-def test_a_real_login_with_the_code_passes_and_one_with_the_password_only_does_not(
-    town_a, card
-):
+def test_a_real_login_with_the_code_passes_and_one_with_the_password_only_does_not(town_a, card):
     """Through allauth's own forms, no session set up by the test: the session of a login
     with password and TOTP code may correct points; a staff login by password may not."""
     from django.test import Client

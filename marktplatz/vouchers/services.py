@@ -165,7 +165,7 @@ def voucher_issue(
             ledger=ledger,
             legs=[Leg(source, voucher.account, value_minor)],
             reason_code=reason_code,
-            reason=_("Voucher %(name)s issued") % {"name": product.name},
+            reason=_("Voucher %(name)s issued") % {"name": product.display_name},
             actor=actor,
             idempotency_key=f"voucher-sale:{voucher.code}",
         )

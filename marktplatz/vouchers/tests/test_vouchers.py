@@ -152,3 +152,15 @@ def test_the_daily_command_expires_in_every_town(town_a, product):
     call_command("vouchers_expire")
     voucher.refresh_from_db()
     assert voucher.expired and services.balance_of(voucher) == 0
+
+
+def test_the_sale_of_an_unnamed_product_names_it_in_the_books(town_a):
+    unnamed = VoucherProduct.objects.create(city=town_a, name="", value_minor=2500)
+    voucher = services.voucher_sell(product=unnamed)
+    reasons = set(
+        Transfer.objects.filter(credit_account=voucher.account).values_list(
+            "transaction__reason", flat=True
+        )
+    )
+    # Booked in the town's language, with the product's name (not an empty gap).
+    assert reasons == {"Gutschein Stadtgutschein 25,00\xa0€ ausgegeben"}

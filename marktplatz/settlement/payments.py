@@ -58,6 +58,18 @@ class MadeFile:
     statement_ids: list[int] = field(default_factory=list)
 
 
+def merchant_party(merchant: Any) -> Party:
+    """The business as the addressee of its statement and invoice."""
+    return Party(
+        name=merchant.account_holder or merchant.name,
+        street=merchant.street,
+        postcode=merchant.postcode,
+        town=merchant.locality,
+        country=merchant.city.country,
+        email=merchant.email,
+    )
+
+
 def _statements(city: Any, month: dt.date, outgoing: bool):
     rows = Statement.objects.filter(city_id=city.pk, period_start=month.replace(day=1))
     if outgoing:
@@ -271,14 +283,7 @@ def statement_invoice(*, statement: Statement, lines: list[dict]) -> Invoice:
         due=issued + dt.timedelta(days=PAYMENT_DAYS),
         currency=city.currency,
         seller=city_party(city),
-        buyer=Party(
-            name=merchant.account_holder or merchant.name,
-            street=merchant.street,
-            postcode=merchant.postcode,
-            town=merchant.locality,
-            country=city.country,
-            email=merchant.email,
-        ),
+        buyer=merchant_party(merchant),
         iban=city.bank_iban,
         bic=city.bank_bic,
         reference=payment_reference(

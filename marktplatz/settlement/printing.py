@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marktplatz.core.invoices import Party, facts_block, letterhead
+from marktplatz.core.invoices import facts_block, letterhead
 from marktplatz.core.pdf import FONT, pdf_new, pdf_text
 from marktplatz.core.templatetags.marktplatz import money
+from marktplatz.settlement.payments import merchant_party
 from marktplatz.vouchers.payments import city_party
 
 
@@ -29,13 +30,7 @@ def statement_pdf(*, statement, lines: list[dict]) -> bytes:
     letterhead(
         pdf,
         seller=seller,
-        buyer=Party(
-            name=merchant.account_holder or merchant.name,
-            street=merchant.street,
-            postcode=merchant.postcode,
-            town=merchant.locality,
-            country=city.country,
-        ),
+        buyer=merchant_party(merchant),
         iban=city.bank_iban,
         bic=city.bank_bic,
     )

@@ -244,13 +244,7 @@ def pos_card(request, code):
         with _guessing(merchant):
             found = services.card_lookup(city=request.city, identifier=form.cleaned_data["card"])
     except TooManyAttempts as error:
-        return _pos_render(
-            request,
-            merchant,
-            "loyalty/_pos_error.html",
-            {"error": error.message},
-            status=_refused(request),
-        )
+        return _too_many(request, merchant, error)
     except LedgerError as error:
         return _pos_render(request, merchant, "loyalty/_pos_error.html", {"error": error.message})
     return _pos_render(
@@ -258,9 +252,15 @@ def pos_card(request, code):
     )
 
 
-def _refused(request) -> int:
+def _too_many(request, merchant, error):
     # htmx swaps only 2xx answers into the till: the refusal must be seen there.
-    return 200 if request.htmx else 429
+    return _pos_render(
+        request,
+        merchant,
+        "loyalty/_pos_error.html",
+        {"error": error.message},
+        status=200 if request.htmx else 429,
+    )
 
 
 def _guessing(merchant):
@@ -282,13 +282,7 @@ def _book(request, merchant, form_class, book):
                 found, form.cleaned_data, f"pos:{merchant.pk}:{form.cleaned_data['key']}"
             )
         except TooManyAttempts as error:
-            return _pos_render(
-                request,
-                merchant,
-                "loyalty/_pos_error.html",
-                {"error": error.message},
-                status=_refused(request),
-            )
+            return _too_many(request, merchant, error)
         except LedgerError as error:
             form.add_error(None, str(error.message))
         else:
@@ -303,13 +297,7 @@ def _book(request, merchant, form_class, book):
                     city=request.city, identifier=request.POST.get("card", "")
                 )
         except TooManyAttempts as error:
-            return _pos_render(
-                request,
-                merchant,
-                "loyalty/_pos_error.html",
-                {"error": error.message},
-                status=_refused(request),
-            )
+            return _too_many(request, merchant, error)
         except LedgerError as error:
             return _pos_render(
                 request, merchant, "loyalty/_pos_error.html", {"error": error.message}

@@ -9,8 +9,8 @@ invoice is paid already (by transfer) are left out of the direct debits, and an 
 says direct debit only for a statement the collection file holds (or will hold).
 
 Swiss towns pay out in CHF with pain.001 as the Swiss Payment Standards want it for
-domestic payments: without the SEPA service level (sepaxml's ``domestic``), which Swiss
-banks refuse for CHF. They collect by QR-bill invoice instead of direct debit
+domestic payments: without the SEPA service level (sepaxml's ``domestic``) and without
+the charge bearer "SLEV" that goes with it, both of which Swiss banks refuse for CHF. They collect by QR-bill invoice instead of direct debit
 (``collection_file`` refuses them).
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from sepaxml import SepaDD, SepaTransfer
+from sepaxml.validation import try_valid_xml
 
 from marktplatz.audit.services import audit_record
 from marktplatz.core.invoices import (
@@ -131,7 +133,18 @@ def payout_file(*, city: Any, month: dt.date, execution: dt.date | None = None) 
         result.total_minor += statement.net_minor
         result.statement_ids.append(statement.pk)
     result.xml = sepa.export(validate=True) if result.count else b""
+    if domestic and result.count:
+        result.xml = _without_sepa_charges(result.xml)
     return result
+
+
+def _without_sepa_charges(xml: bytes) -> bytes:
+    """Drop the charge bearer "SLEV" (follow the SEPA service level) that sepaxml writes
+    for every payment: without a service level it means nothing, and Swiss banks refuse
+    CHF payments carrying it. The element is optional; the file is checked again."""
+    xml = re.sub(rb"\s*<ChrgBr>SLEV</ChrgBr>", b"", xml)
+    try_valid_xml(xml, "pain.001.001.03")
+    return xml
 
 
 def collection_file(*, city: Any, month: dt.date, collection: dt.date | None = None) -> MadeFile:

@@ -244,6 +244,7 @@ def test_the_swiss_payout_file_has_no_sepa_service_level_and_is_valid(town_b):
     root = etree.fromstring(xml)  # noqa: S314  (our own file)
     assert root.find(".//p:SvcLvl", namespaces=PAIN001) is None
     assert b"<Cd>SEPA</Cd>" not in xml
+    assert root.find(".//p:ChrgBr", namespaces=PAIN001) is None
     amount = root.find(".//p:CdtTrfTxInf/p:Amt/p:InstdAmt", namespaces=PAIN001)
     assert (amount.get("Ccy"), amount.text) == ("CHF", "39.20")
     try_valid_xml(xml, "pain.001.001.03")  # raises when the schema refuses it
@@ -261,7 +262,9 @@ def test_the_swiss_payout_file_has_no_sepa_service_level_and_is_valid(town_b):
     _start, end = services.period_bounds(city=german, month=THIS_MONTH)
     services.settle_month(city=german, month=THIS_MONTH, now=end + dt.timedelta(hours=2))
     made = payments.payout_file(city=german, month=THIS_MONTH)
-    assert etree.fromstring(made.xml).findtext(".//p:SvcLvl/p:Cd", namespaces=PAIN001) == "SEPA"  # noqa: S314
+    euro = etree.fromstring(made.xml)  # noqa: S314  (our own file)
+    assert euro.findtext(".//p:SvcLvl/p:Cd", namespaces=PAIN001) == "SEPA"
+    assert euro.findtext(".//p:ChrgBr", namespaces=PAIN001) == "SLEV"
 
 
 @pytest.mark.parametrize("language", ["de", "en", "fr", "it"])

@@ -61,8 +61,9 @@ def reward_claim(*, member: Member, reward: Reward, idempotency_key: str) -> Rew
     with transaction.atomic():
         # The card's accounts first (the order of every booking), then the reward's row,
         # which serialises claims of it: stock and limits stay exact.
+        issuer = _issuer_account(reward)
         locked, _earlier = booking_lock(
-            city=member.city, member=member, other=_issuer_account(reward), request=request
+            city=member.city, member=member, other=issuer, request=request
         )
         reward = Reward.objects.select_for_update().get(pk=reward.pk)
         earlier = RewardClaim.objects.filter(
@@ -83,7 +84,7 @@ def reward_claim(*, member: Member, reward: Reward, idempotency_key: str) -> Rew
         try:
             txn, _created = transaction_post(
                 ledger=points_ledger(city=member.city),
-                legs=[Leg(member.account, _issuer_account(reward), reward.points, "reward")],
+                legs=[Leg(member.account, issuer, reward.points, "reward")],
                 reason_code="reward",
                 reason=reward.title,
                 idempotency_key=idempotency_key,

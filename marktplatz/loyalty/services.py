@@ -385,7 +385,7 @@ def earn(
         locked, earlier = booking_lock(
             city=city,
             member=member,
-            other=merchant_account(merchant=merchant),
+            other=issuer,
             key=idempotency_key,
             request=request,
         )

@@ -48,10 +48,7 @@ def append_only(table: str) -> migrations.RunPython:
                 params=None,
             )
         elif vendor == "sqlite":
-            schema_editor.execute(
-                f"CREATE TRIGGER {trigger} BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, 'append-only table: UPDATE refused on {table}'); END"
-            )
+            schema_editor.execute(_sqlite_trigger(table))
 
     def backwards(apps, schema_editor):
         vendor = schema_editor.connection.vendor
@@ -61,3 +58,24 @@ def append_only(table: str) -> migrations.RunPython:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
     return migrations.RunPython(forwards, backwards)
+
+
+def append_only_after_rebuild(table: str) -> migrations.RunPython:
+    """Put back the SQLite trigger of ``append_only`` after a migration has altered a
+    column of ``table``: SQLite alters a column by building the table anew, which drops
+    its triggers. PostgreSQL keeps them; nothing to do there."""
+    trigger = f"{table}_append_only"
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            schema_editor.execute(_sqlite_trigger(table))
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop)
+
+
+def _sqlite_trigger(table: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'append-only table: UPDATE refused on {table}'); END"
+    )

@@ -24,6 +24,22 @@ def postgres_sql(forwards_sql: str, backwards_sql: str) -> migrations.RunPython:
     return migrations.RunPython(run(forwards_sql), run(backwards_sql))
 
 
+def prepared_row(sql: str, params: Sequence) -> tuple | None:
+    """One row of ``sql`` (PostgreSQL only) as a prepared statement of the connection.
+
+    For a statement that runs on every booking (``SELECT * FROM loyalty_earn(...)``):
+    PostgreSQL parses and plans it once per connection and the parameters travel bound,
+    not quoted into the text, which Django's cursors do for every call. Same connection
+    and transaction as Django's cursors; errors come as Django's database errors.
+    ``sql`` uses ``%s`` placeholders with a cast each (``%s::bigint``): the types of a
+    prepared statement must not depend on the first values it saw.
+    """
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone()
+
+
 def rows_insert(model: type, columns: Sequence[str], rows: list[tuple]) -> None:
     """Write ``rows`` into ``model``'s table without model instances (imports, the
     settlement): PostgreSQL's COPY, elsewhere one INSERT per row sent together. Values

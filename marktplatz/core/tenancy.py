@@ -73,3 +73,23 @@ class CityOwned(models.Model):
 
     class Meta:
         abstract = True
+
+
+def city_copy() -> models.ForeignKey:
+    """The town of a row in a table every booking writes (ledger transactions and
+    transfers, bookings, points lots), where it is a copy of the town of the row's ledger
+    or member.
+
+    No database constraint and no index of its own: a foreign key there makes every
+    booking of the town lock the town's row (FOR KEY SHARE, a write to that row under
+    concurrent bookings), and the town of such a row is never looked up alone. Its
+    agreement with the ledger or member is checked by ``ledger_verify`` instead, which is
+    stronger than existence (docs/benchmarks.md has the measurement).
+    """
+    return models.ForeignKey(
+        "cities.City",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marktplatz.core.ids import PublicCodeField
 from marktplatz.core.immutable import Immutable
-from marktplatz.core.tenancy import CityOwned
+from marktplatz.core.tenancy import CityOwned, city_copy
 
 
 class Ledger(CityOwned):
@@ -96,8 +96,13 @@ class Account(CityOwned):
 class Transaction(Immutable, CityOwned):
     """One posting: its transfers are applied all together or not at all."""
 
+    city = city_copy()
     code = PublicCodeField()
-    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="transactions")
+    # Checked by ledger_verify rather than by a constraint: a town's one points ledger
+    # would otherwise be locked by every booking (see city_copy).
+    ledger = models.ForeignKey(
+        Ledger, on_delete=models.PROTECT, related_name="transactions", db_constraint=False
+    )
     # A retry with the same key and content returns this transaction; other content → 409.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     fingerprint = models.CharField(max_length=64)
@@ -105,7 +110,12 @@ class Transaction(Immutable, CityOwned):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     external_ref = models.CharField(_("external reference"), max_length=128, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # a partial index below: tills book without a person
     )
     # Who acted when it was not a person: e.g. "api-key:<prefix>" or "system:expiry".
     actor_label = models.CharField(max_length=120, blank=True)
@@ -114,6 +124,11 @@ class Transaction(Immutable, CityOwned):
     class Meta:
         verbose_name = _("transaction")
         verbose_name_plural = _("transactions")
+        indexes = [
+            models.Index(
+                fields=["actor"], condition=Q(actor__isnull=False), name="transaction_actor"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["ledger", "idempotency_key"],
@@ -145,21 +160,41 @@ RESOLVING_KINDS = (
 
 
 class Transfer(Immutable, CityOwned):
+    city = city_copy()
     code = PublicCodeField()
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="transfers")
-    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    # The transaction's ledger; checked by ledger_verify (see Transaction.ledger).
+    ledger = models.ForeignKey(
+        Ledger, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     kind = models.CharField(max_length=16, choices=TransferKind.choices)
-    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # Indexed with the time below.
+    debit_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    credit_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     amount = models.BigIntegerField()
     reason_code = models.CharField(max_length=64)
     # For the resolution of a pending transfer: which one it resolves.
+    # (Indexed by the unique constraint below.)
     pending = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resolutions"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resolutions",
+        db_index=False,
     )
     # For a reversal: which posted transfer it (partly) undoes.
     reverses = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversals"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+        db_index=False,
     )
     timeout_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -170,6 +205,9 @@ class Transfer(Immutable, CityOwned):
         indexes = [
             models.Index(fields=["debit_account", "created_at"], name="transfer_debit_time"),
             models.Index(fields=["credit_account", "created_at"], name="transfer_credit_time"),
+            models.Index(
+                fields=["reverses"], condition=Q(reverses__isnull=False), name="transfer_reverses"
+            ),
         ]
         constraints = [
             models.CheckConstraint(name="transfer_amount_positive", condition=Q(amount__gt=0)),

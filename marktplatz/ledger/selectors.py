@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+from django.apps import apps
+from django.db.models import Q, QuerySet, Sum
+from django.utils.module_loading import import_string
 
 from marktplatz.ledger.models import (
     BALANCE_KINDS,
     Account,
     Ledger,
+    Transaction,
     Transfer,
     TransferKind,
 )
@@ -20,10 +23,46 @@ def ledger_verify(*, ledgers: QuerySet[Ledger] | None = None) -> list[str]:
     2. Every account's cached balance equals its posted credits minus posted debits.
     3. Every account's pending debits/credits equal its unresolved pending transfers.
     4. No account that may not go negative is below zero (less its pending debits).
+    5. The copies that have no foreign key (see ``core.tenancy.city_copy``) agree: every
+       transaction and transfer names an existing ledger and that ledger's town, every
+       transfer its transaction's ledger, and both its accounts are in that ledger.
+    6. What other apps check of their rows in the same way: each app may name functions
+       returning such lines in its AppConfig's ``ledger_checks``.
     """
     problems: list[str] = []
     for ledger in ledgers if ledgers is not None else Ledger.objects.all():
         problems.extend(_verify_ledger(ledger))
+        problems.extend(_verify_copies(ledger))
+    if ledgers is None:
+        known = Ledger.objects.values("pk")
+        for model in (Transaction, Transfer):
+            orphans = model.objects.exclude(ledger_id__in=known).count()
+            if orphans:
+                problems.append(f"{orphans} row(s) of {model._meta.label} name no ledger")
+    cities = None if ledgers is None else {ledger.city_id for ledger in ledgers}
+    for config in apps.get_app_configs():
+        for path in getattr(config, "ledger_checks", ()):
+            problems.extend(import_string(path)(cities=cities))
+    return problems
+
+
+def _verify_copies(ledger: Ledger) -> list[str]:
+    label = f"ledger {ledger.city_id}/{ledger.asset}"
+    checks = [
+        (Transaction, ~Q(city_id=ledger.city_id), "a transaction names another town"),
+        (Transfer, ~Q(city_id=ledger.city_id), "a transfer names another town"),
+        (Transfer, ~Q(transaction__ledger_id=ledger.pk), "a transfer's transaction is elsewhere"),
+        (
+            Transfer,
+            ~Q(debit_account__ledger_id=ledger.pk) | ~Q(credit_account__ledger_id=ledger.pk),
+            "a transfer's account is in another ledger",
+        ),
+    ]
+    problems = []
+    for model, wrong, text in checks:
+        count = model.objects.filter(ledger=ledger).filter(wrong).count()
+        if count:
+            problems.append(f"{label}: {text} ({count})")
     return problems
 
 

@@ -6,6 +6,8 @@ class LoyaltyConfig(AppConfig):
     name = "marktplatz.loyalty"
     label = "loyalty"
     verbose_name = _("City card")
+    # Run by ledger_verify (ledger.selectors.ledger_verify, invariant 6).
+    ledger_checks = ("marktplatz.loyalty.selectors.town_copies_agree",)
 
     def ready(self) -> None:
         from django.db.models.signals import post_save

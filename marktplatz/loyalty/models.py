@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marktplatz.core.ids import PublicCodeField
 from marktplatz.core.immutable import Immutable
-from marktplatz.core.tenancy import CityOwned
+from marktplatz.core.tenancy import CityOwned, city_copy
 
 
 class Programme(CityOwned):
@@ -220,19 +220,33 @@ class BookingKind(models.TextChoices):
 class Booking(Immutable, CityOwned):
     """What happened at the counter (or by rule), with the ledger transaction it caused."""
 
+    city = city_copy()
     code = PublicCodeField()
     kind = models.CharField(max_length=12, choices=BookingKind.choices)
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="bookings")
+    # Member and merchant are indexed with the time below.
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="bookings", db_index=False
+    )
     card = models.ForeignKey(Card, on_delete=models.PROTECT, null=True, blank=True)
     merchant = models.ForeignKey(
-        "merchants.Merchant", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "merchants.Merchant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     purchase_minor = models.BigIntegerField(default=0)
     points = models.BigIntegerField()
     # Points a refund could not take back because they were already spent (owed now).
     shortfall = models.BigIntegerField(default=0)
     original = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        db_index=False,  # a partial index below: only corrections name an original
     )
     transaction = models.OneToOneField(
         "ledger.Transaction", on_delete=models.PROTECT, related_name="booking"
@@ -252,6 +266,9 @@ class Booking(Immutable, CityOwned):
                 condition=Q(kind__in=["refund", "cancel"]),
                 name="booking_corrections_time",
             ),
+            models.Index(
+                fields=["original"], condition=Q(original__isnull=False), name="booking_original"
+            ),
         ]
         constraints = [
             models.CheckConstraint(name="booking_points_not_negative", condition=Q(points__gte=0)),
@@ -264,7 +281,11 @@ class Booking(Immutable, CityOwned):
 class PointsLot(CityOwned):
     """Points earned together, expiring together; spending uses the oldest lots first."""
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="lots")
+    city = city_copy()
+    # Indexed with the expiry below.
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="lots", db_index=False
+    )
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="lots")
     points = models.BigIntegerField()
     remaining = models.BigIntegerField()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from marktplatz.ledger.models import Account, AccountKind
@@ -183,3 +183,18 @@ def booking_at(*, merchant: Any, code: str) -> Booking | None:
         .select_related("member", "merchant")
         .first()
     )
+
+
+def town_copies_agree(*, cities: set[int] | None = None) -> list[str]:
+    """Part of ``ledger_verify`` (LoyaltyConfig.ledger_checks): a booking or points lot
+    names the town of its member (its town is a copy without a foreign key, see
+    ``core.tenancy.city_copy``)."""
+    problems = []
+    for model in (Booking, PointsLot):
+        rows = model.objects.exclude(city_id=F("member__city_id"))
+        if cities is not None:
+            rows = rows.filter(member__city_id__in=cities)
+        count = rows.count()
+        if count:
+            problems.append(f"{count} row(s) of {model._meta.label} name another town")
+    return problems

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from marktplatz.audit.services import audit_record
 from marktplatz.core.ids import new_code
 from marktplatz.core.memo import remember
+from marktplatz.core.sqlops import prepared_row
 from marktplatz.ledger.errors import IdempotencyConflict, InsufficientFunds
 from marktplatz.ledger.models import Account, AccountKind, Ledger
 from marktplatz.ledger.services import (
@@ -452,38 +453,42 @@ def _earn_refused(outcome: str) -> Exception:
     return errors[outcome]()
 
 
+EARN_SQL = (
+    "SELECT * FROM loyalty_earn(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::text,"
+    " %s::text, %s::bigint, %s::bigint, %s::bigint, %s::timestamptz, %s::timestamptz,"
+    " %s::text, %s::text, %s::text, %s::bigint, %s::text, %s::timestamptz, %s::text[])"
+)
+
+
 def _earn_postgres(
     city, merchant, card, number, qr_token, purchase_minor, rules, key, request, actor, label
 ) -> tuple[Booking, bool]:
     """One call of ``loyalty_earn``; see ``earn``."""
     codes = [new_code() for _index in range(4)]
     created_at = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT * FROM loyalty_earn(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            " %s, %s, %s, %s, %s)",
-            [
-                city.pk,
-                points_ledger(city=city).pk,
-                merchant.pk,
-                merchant_account(merchant=merchant).pk,
-                number,
-                qr_token,
-                purchase_minor,
-                rules["points"],
-                rules["cap"],
-                rules["day_start"],
-                rules["expires_at"],
-                key,
-                request_fingerprint(request),
-                rules["reason"][:200],
-                actor.pk if getattr(actor, "is_authenticated", False) else None,
-                label[:120],
-                created_at,
-                codes,
-            ],
-        )
-        outcome, booking_id, card_id, card_number, member_id, points, balance = cursor.fetchone()
+    outcome, booking_id, card_id, card_number, member_id, points, balance, txn = prepared_row(
+        EARN_SQL,
+        [
+            city.pk,
+            points_ledger(city=city).pk,
+            merchant.pk,
+            merchant_account(merchant=merchant).pk,
+            number,
+            qr_token,
+            purchase_minor,
+            rules["points"],
+            rules["cap"],
+            rules["day_start"],
+            rules["expires_at"],
+            key,
+            request_fingerprint(request),
+            rules["reason"][:200],
+            actor.pk if getattr(actor, "is_authenticated", False) else None,
+            label[:120],
+            created_at,
+            codes,
+        ],
+    )
     if outcome == "replayed":
         return Booking.objects.select_related("card", "merchant").get(pk=booking_id), False
     if outcome != "created":
@@ -501,6 +506,7 @@ def _earn_postgres(
         merchant=merchant,
         purchase_minor=purchase_minor,
         points=points,
+        transaction_id=txn,
         created_at=created_at,
     )
     booking._state.adding = False

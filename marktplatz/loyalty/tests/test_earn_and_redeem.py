@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from marktplatz.ledger.errors import IdempotencyConflict, InsufficientFunds
-from marktplatz.ledger.models import Account
+from marktplatz.ledger.models import Account, Transaction
 from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.loyalty import services
 from marktplatz.loyalty.cardnumbers import is_valid_number, luhn_check_digit
@@ -264,3 +264,13 @@ def test_campaigns_multiply_points_while_they_run(town_a, shop_a, card):
     other = factories.merchant(city=town_a, name="Metzgerei")
     elsewhere, _ = earn(town_a, other, card, 1000, "c2")
     assert (at_bakery.points, elsewhere.points) == (30, 20)
+
+
+def test_ledger_verify_finds_a_booking_naming_another_town(town_a, town_b, shop_a, card, member):
+    booking, _created = earn(town_a, shop_a, card, 2000, "copy-1")
+    assert ledger_verify() == []
+    empty = Transaction.objects.create(
+        city=town_a, ledger=booking.transaction.ledger, fingerprint="x", reason_code="t"
+    )
+    Booking.objects.create(city=town_b, kind="bonus", member=member, points=0, transaction=empty)
+    assert "1 row(s) of loyalty.Booking name another town" in ledger_verify()

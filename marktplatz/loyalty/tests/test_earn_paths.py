@@ -194,6 +194,13 @@ class Town:
                 for a in Account.objects.filter(pk__in=roles)
             },
             "day": (member.earned_since, member.earned_since_points),
+            # The booking each path answers is its row, every column (the SQL path builds
+            # it from the function's answer).
+            "answers_are_rows": [
+                [getattr(b, f.attname) for f in Booking._meta.concrete_fields]
+                == [getattr(row, f.attname) for f in Booking._meta.concrete_fields]
+                for b in self.bookings for row in [Booking.objects.get(pk=b.pk)]
+            ],
         }  # fmt: skip
 
 

@@ -106,9 +106,10 @@ def test_an_account_of_another_ledger_is_refused(book, town_b):
 
 
 def test_its_plans_read_accounts_by_primary_key_only(book):
-    """The generic plans PostgreSQL keeps for the function's statements must not scan the
-    accounts: with thousands of accounts a posting would read them all (it did, through
-    joins with unnest, before migration 0004)."""
+    """The functions keep one generic plan per statement (else PostgreSQL plans some of
+    them anew on every call), and no generic plan scans the accounts: with thousands of
+    accounts a posting would read them all (the generic plans of the joins with unnest
+    before migration 0004 did)."""
     ledger, acc, post = book
     Account.objects.bulk_create(
         Account(
@@ -117,6 +118,13 @@ def test_its_plans_read_accounts_by_primary_key_only(book):
         for i in range(3000)
     )
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proname FROM pg_proc WHERE proname IN ('ledger_post', 'loyalty_earn')"
+            " AND 'plan_cache_mode=force_generic_plan' = ANY (proconfig)"
+        )
+        assert sorted(row[0] for row in cursor.fetchall()) == ["ledger_post", "loyalty_earn"]
+        # Generic plans from the first call on (the functions' own setting wins over this).
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
         cursor.execute("ANALYZE ledger_account")
         cursor.execute("LOAD 'auto_explain'")
         cursor.execute("SET auto_explain.log_min_duration = 0")
@@ -125,14 +133,20 @@ def test_its_plans_read_accounts_by_primary_key_only(book):
     plans = []
     connection.ensure_connection()
     raw = connection.connection
-    raw.add_notice_handler(lambda notice: plans.append(notice.message_primary))
+
+    def keep(notice):
+        plans.append(notice.message_primary)
+
+    raw.add_notice_handler(keep)
     try:
-        for _round in range(7):  # past the plan cache's first five custom plans
+        for _round in range(2):
             plans.clear()
             post([(acc["issuer"], acc["anna"], 1), (acc["anna"], acc["shop"], 1)])
     finally:
+        raw.remove_notice_handler(keep)
         with connection.cursor() as cursor:
             cursor.execute("RESET client_min_messages")
+            cursor.execute("RESET plan_cache_mode")
             cursor.execute("RESET auto_explain.log_min_duration")
     account_plans = [plan for plan in plans if "ledger_account" in plan]
     assert account_plans, plans

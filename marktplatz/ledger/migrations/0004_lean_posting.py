@@ -85,18 +85,17 @@ BEGIN
                FROM ledger_account a WHERE a.id = ANY (v_accounts) ORDER BY a.id
                 FOR NO KEY UPDATE
     LOOP
-        IF r.ledger_id <> p_ledger THEN
-            RAISE EXCEPTION 'ledger_post: an account is not in ledger %', p_ledger
-                USING ERRCODE = 'check_violation';
+        IF r.ledger_id = p_ledger THEN
+            v_city := r.city_id;
+            v_found := v_found + 1;
         END IF;
-        v_city := r.city_id;
-        v_found := v_found + 1;
         v_delta := v_deltas[array_position(v_accounts, r.id)];
         IF account_id IS NULL AND NOT r.allow_negative AND r.available + v_delta < 0 THEN
             account_id := r.id;
             available := r.available;
         END IF;
     END LOOP;
+    -- An account that is missing or in another ledger.
     IF v_found <> cardinality(v_accounts) THEN
         RAISE EXCEPTION 'ledger_post: an account is not in ledger %', p_ledger
             USING ERRCODE = 'check_violation';

@@ -41,6 +41,10 @@ DECLARE
     v_today bigint;
     v_debt bigint;
     v_repay bigint;
+    v_debits bigint[];
+    v_credits bigint[];
+    v_amounts bigint[];
+    v_reasons text[];
     v_post record;
 BEGIN
     SELECT rp.transaction_id, rp.outcome INTO v_transaction, outcome
@@ -51,7 +55,8 @@ BEGIN
     ELSIF outcome IS NOT NULL THEN
         RETURN;
     END IF;
-    -- The business, the card and its member in one look-up.
+    -- The business, the card and its member in one look-up; one statement for each kind
+    -- of card identifier, so that each plan uses that identifier's unique index.
     IF p_card_qr IS NOT NULL THEN
         SELECT m.city_id = p_city AND m.is_active AND m.accepting AND m.status = 'approved',
                CASE WHEN c.city_id = p_city THEN c.id END, c.number, c.status,
@@ -99,18 +104,21 @@ BEGIN
         RETURN;
     END IF;
     v_repay := greatest(0, least(-v_debt, points));
+    -- The purchase's points, and from them the repayment of a points debt, if any.
+    v_debits := ARRAY[p_issuer];
+    v_credits := ARRAY[v_account];
+    v_amounts := ARRAY[points];
+    v_reasons := ARRAY['earn'];
     IF v_repay > 0 THEN
-        SELECT * INTO v_post FROM ledger_post(
-            p_ledger, p_key, p_fingerprint, p_codes[1], 'earn', p_reason, p_actor,
-            p_actor_label, p_now, ARRAY[p_issuer, v_account], ARRAY[v_account, v_debt_account],
-            ARRAY[points, v_repay], ARRAY['earn', 'debt.repaid'], ARRAY[p_codes[2], p_codes[3]],
-            true);
-    ELSE
-        SELECT * INTO v_post FROM ledger_post(
-            p_ledger, p_key, p_fingerprint, p_codes[1], 'earn', p_reason, p_actor,
-            p_actor_label, p_now, ARRAY[p_issuer], ARRAY[v_account], ARRAY[points],
-            ARRAY['earn'], ARRAY[p_codes[2]], true);
+        v_debits := v_debits || v_account;
+        v_credits := v_credits || v_debt_account;
+        v_amounts := v_amounts || v_repay;
+        v_reasons := v_reasons || 'debt.repaid'::text;
     END IF;
+    SELECT * INTO v_post FROM ledger_post(
+        p_ledger, p_key, p_fingerprint, p_codes[1], 'earn', p_reason, p_actor, p_actor_label,
+        p_now, v_debits, v_credits, v_amounts, v_reasons,
+        p_codes[2 : 1 + cardinality(v_amounts)], true);
     IF v_post.outcome = 'replayed' THEN
         outcome := 'replayed';
         SELECT b.id INTO booking_id FROM loyalty_booking b

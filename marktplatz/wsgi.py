@@ -16,6 +16,7 @@ site = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402  (settings are ready only after the line above)
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 
 def _handler(middleware: list[str]) -> WSGIHandler:
@@ -29,6 +30,10 @@ def _handler(middleware: list[str]) -> WSGIHandler:
 
 
 api = _handler(settings.API_MIDDLEWARE)
+# Import every URL pattern (and the views and API schema behind them) now, while the worker
+# starts, not in its first request: that request would otherwise take most of a second,
+# and the requests queued behind it on the same worker with it.
+get_resolver().url_patterns
 API_PATH = re.compile(r"^(?:/[^/]+)?/api/pos/v1/(?!docs)")
 
 

@@ -79,3 +79,19 @@ def test_pages_and_the_api_docs_keep_the_full_chain(town_a):
     assert docs["status"] == 200
     assert "Content-Security-Policy" in docs["headers"]
     assert "X-Frame-Options" in docs["headers"]
+
+
+def test_it_imports_every_url_pattern_before_the_first_request():
+    """A worker that imported its views in its first request answered that request (and
+    those queued behind it) most of a second late: gunicorn starts warm workers."""
+    import subprocess
+
+    code = (
+        "import sys; import marktplatz.wsgi; "
+        "print(all(m in sys.modules for m in "
+        "('marktplatz.urls', 'marktplatz.loyalty.views', 'marktplatz.api.pos')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "True"

@@ -8,6 +8,7 @@ messages, CSP and htmx middleware have nothing to do there and are skipped
 
 import os
 import re
+from importlib import import_module
 
 from django.core.wsgi import get_wsgi_application
 
@@ -16,7 +17,6 @@ site = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402  (settings are ready only after the line above)
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
-from django.urls import get_resolver  # noqa: E402
 
 
 def _handler(middleware: list[str]) -> WSGIHandler:
@@ -33,7 +33,7 @@ api = _handler(settings.API_MIDDLEWARE)
 # Import every URL pattern (and the views and API schema behind them) now, while the worker
 # starts, not in its first request: that request would otherwise take most of a second,
 # and the requests queued behind it on the same worker with it.
-get_resolver().url_patterns
+import_module(settings.ROOT_URLCONF)
 API_PATH = re.compile(r"^(?:/[^/]+)?/api/pos/v1/(?!docs)")
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "marktplatz.wallet",
     "marktplatz.purses",
     "marktplatz.settlement",
+    "marktplatz.messenger",
     "marktplatz.dashboard",
     "marktplatz.demo",
 ]

@@ -69,6 +69,7 @@ SEEDERS = (
     "marktplatz.vouchers.demo_data",
     "marktplatz.purses.demo_data",
     "marktplatz.settlement.demo_data",
+    "marktplatz.messenger.demo_data",
 )
 
 DEMO_PASSWORD = "marktplatz-demo"  # noqa: S105 - printed to the person running the demo

@@ -55,6 +55,11 @@ def format_day(intervals: list[list[str]]) -> str:
     return ", ".join(f"{a}-{b}" for a, b in intervals)
 
 
+def hours_rows(hours: dict) -> list[tuple[str, str]]:
+    """(weekday name, its hours as text) for each day, Monday first, to show a week."""
+    return [(WEEKDAY_NAMES[day], format_day(hours.get(day, []))) for day in WEEKDAYS]
+
+
 def validate_hours(value: object) -> None:
     if not isinstance(value, dict) or set(value) - set(WEEKDAYS):
         raise ValidationError(_("Opening hours must name weekdays mon … sun."))

@@ -5,7 +5,6 @@ from marktplatz.merchants import views
 urlpatterns = [
     path("merchants/", views.directory, name="merchant_directory"),
     path("merchants/signup/", views.signup, name="merchant_signup"),
-    path("merchants/<str:code>/", views.detail, name="merchant_detail"),
     path("merchant/<str:code>/", views.merchant_home, name="merchant_home"),
     path("merchant/<str:code>/edit/", views.merchant_edit, name="merchant_edit"),
     path("merchant/<str:code>/staff/", views.merchant_staff, name="merchant_staff"),

@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
@@ -24,15 +23,9 @@ from marktplatz.accounts.selectors import (
 )
 from marktplatz.merchants import selectors, services
 from marktplatz.merchants.forms import DirectoryFilterForm, EmployerForm, MerchantForm, RejectForm
-from marktplatz.merchants.hours import WEEKDAY_NAMES, WEEKDAYS, format_day, is_open_at
+from marktplatz.merchants.hours import hours_rows
 
 PAGE_SIZE = 20
-
-
-def _hours_rows(merchant):
-    return [
-        (WEEKDAY_NAMES[day], format_day(merchant.opening_hours.get(day, []))) for day in WEEKDAYS
-    ]
 
 
 @city_required
@@ -67,21 +60,6 @@ def directory(request):
             "points": points,
             "tile_url": settings.MAP_TILE_URL,
             "attribution": settings.MAP_ATTRIBUTION,
-        },
-    )
-
-
-@city_required
-def detail(request, code):
-    merchant = selectors.public_merchant(code=code)
-    now = timezone.localtime()
-    return render(
-        request,
-        "merchants/detail.html",
-        {
-            "merchant": merchant,
-            "hours": _hours_rows(merchant),
-            "open_now": is_open_at(merchant.opening_hours, now),
         },
     )
 
@@ -123,7 +101,11 @@ def merchant_home(request, code):
     return render(
         request,
         "merchants/merchant_home.html",
-        {"merchant": merchant, "hours": _hours_rows(merchant), "can_manage": can_manage},
+        {
+            "merchant": merchant,
+            "hours": hours_rows(merchant.opening_hours),
+            "can_manage": can_manage,
+        },
     )
 
 
@@ -242,7 +224,7 @@ def operator_merchant(request, code):
         "merchants/operator_detail.html",
         {
             "merchant": merchant,
-            "hours": _hours_rows(merchant),
+            "hours": hours_rows(merchant.opening_hours),
             "reject_form": reject_form,
             "staff": staff_of_merchant(merchant=merchant),
         },

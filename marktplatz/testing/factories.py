@@ -36,6 +36,27 @@ def merchant(*, city: City, name: str, **fields) -> Merchant:
     return Merchant.objects.create(city=city, name=name, **defaults)
 
 
+def offer(*, city: City, merchant: Merchant | None = None, **fields):
+    """A published offer, live from yesterday to in a week, for everybody in town."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from marktplatz.messenger.models import Offer
+
+    today = timezone.localdate()
+    defaults = {
+        "title": "Frische Brezeln",
+        "text": "Zwei zum Preis von einer.",
+        "starts_on": today - dt.timedelta(days=1),
+        "ends_on": today + dt.timedelta(days=7),
+        "audience": "town",
+        "published_at": timezone.now(),
+    }
+    defaults.update(fields)
+    return Offer.objects.create(city=city, merchant=merchant, **defaults)
+
+
 def department(*, city: City, name: str = "Tiefbau") -> Department:
     return Department.objects.create(city=city, name=name)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from marktplatz.accounts.models import Invitation, Role
 from marktplatz.accounts.selectors import token_hash
 from marktplatz.loyalty.models import MemberEvent, Reward
+from marktplatz.messenger.models import Follow, Offer
 from marktplatz.testing import factories
 
 TOKEN = "a-token-of-town-b"
@@ -78,7 +79,12 @@ def town_b_objects(town_b, shop_b, charlie):
         location="Markt",
         capacity=5,
     )
+    offer = factories.offer(city=town_b, merchant=shop_b)
+    town_offer = factories.offer(city=town_b)
     return {
+        "offer": offer.code,
+        "merchant_offer": (shop_b.code, offer.code),
+        "town_offer": town_offer.code,
         "reward": reward.code,
         "event": event.code,
         "merchant": shop_b.code,
@@ -142,6 +148,14 @@ OBJECT_VIEWS = {
     "employer_invoice_pdf": "employer_invoice",
     "merchant_card_payment": "merchant",
     "employer_employee_active": "employee",
+    "offer_detail": "offer",
+    "merchant_follow": "merchant",
+    "merchant_offers": "merchant",
+    "merchant_offer_new": "merchant",
+    "merchant_offer_edit": "merchant_offer",
+    "merchant_offer_withdraw": "merchant_offer",
+    "operator_offer_edit": "town_offer",
+    "operator_offer_withdraw": "town_offer",
 }
 
 
@@ -157,6 +171,9 @@ POST_ONLY = {
     "reward_claim",
     "event_rsvp",
     "employer_employee_active",
+    "merchant_follow",
+    "merchant_offer_withdraw",
+    "operator_offer_withdraw",
 }
 
 
@@ -201,6 +218,8 @@ def test_it_gives_404_for_objects_of_another_town(
     # Nothing of town B changed.
     assert Role.objects.filter(code=town_b_objects["role"]).exists()
     assert Invitation.objects.get(code=town_b_objects["invitation"]).is_open
+    assert not Offer.objects.filter(withdrawn_at__isnull=False).exists()
+    assert not Follow.objects.exists()
 
 
 def test_it_keeps_town_a_staff_out_of_town_b_pages(client, alice, town_b_objects, url, town_b):

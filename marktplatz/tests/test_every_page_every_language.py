@@ -18,6 +18,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from marktplatz.accounts.selectors import token_hash
 from marktplatz.api.services import terminal_key_create
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.models import MemberEvent, Reward
+from marktplatz.messenger import services as messenger
 from marktplatz.purses import imports, invoicing
 from marktplatz.purses import services as purses
 from marktplatz.purses.models import Employee
@@ -36,6 +38,11 @@ from marktplatz.vouchers import services as vouchers
 from marktplatz.vouchers.models import VoucherProduct
 
 LANGUAGES = ("de", "en", "fr", "it")
+# A 1×1 transparent PNG.
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 TOKEN = "an-open-invitation-token"
 MONTH = timezone.localdate().replace(day=1)
 
@@ -87,6 +94,19 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
     "operator_merchant_new": (None, {"op_admin": 200, **BACK_OFFICE}),
     "operator_merchant": ("merchant", {"op_admin": 200, "op_staff": 200, **BACK_OFFICE}),
     "operator_employers": (None, {"op_admin": 200, **BACK_OFFICE}),
+    # Follows and offers
+    "offers": (None, PUBLIC),
+    "offer_detail": ("offer", PUBLIC),
+    "follows": (None, MEMBER),
+    "merchant_offers": (
+        "merchant",
+        {"owner": 200, "manager": 200, "cashier": 403, **MERCHANT_ONLY},
+    ),
+    "merchant_offer_new": ("merchant", {"owner": 200, "cashier": 403, **MERCHANT_ONLY}),
+    "merchant_offer_edit": ("merchant_offer", {"owner": 200, "cashier": 403, **MERCHANT_ONLY}),
+    "operator_offers": (None, {"op_admin": 200, "op_staff": 200, **BACK_OFFICE}),
+    "operator_offer_new": (None, {"op_admin": 200, **BACK_OFFICE}),
+    "operator_offer_edit": ("town_offer", {"op_admin": 200, "op_staff": 200, **BACK_OFFICE}),
     # The city card
     "card": (None, {"op_admin": 200, **MEMBER}),
     "card_join": (None, {"citizen": 302, "stranger": 200, "anon": LOGIN}),
@@ -166,6 +186,9 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
 
 # Patterns that take no GET: opening them answers 405 (or redirects), never 5xx.
 POST_ONLY = {
+    "merchant_follow",
+    "merchant_offer_withdraw",
+    "operator_offer_withdraw",
     "card_claim",
     "card_renew",
     "pos_card",
@@ -328,6 +351,12 @@ def world(town):
     statement = next(s for s in statements if s.merchant == shop)
     assert statement.net_minor < 0
     invoice = invoicing.employer_invoices_issue(city=town, month=MONTH, now=after)[0]
+    # Offers: the bakery's (followed by the citizen), the town's, each with an image.
+    offer = factories.offer(city=town, merchant=shop, title="Brezeln", bonus_points=5)
+    town_offer = factories.offer(city=town, title="Stadtfest", image_alt="Der Marktplatz")
+    town_offer.image.save("stadtfest.png", ContentFile(_PNG), save=True)
+    messenger.merchant_follow(user=people["citizen"], merchant=shop)
+    messenger.category_follow(city=town, user=people["citizen"], category="books")
     mail.outbox.clear()
     return {
         "town": town,
@@ -348,6 +377,9 @@ def world(town):
             "statement": (statement.merchant.code, statement.code),
             "payouts_file": (f"{MONTH:%Y-%m}", "payouts"),
             "reset_key": ("1", "not-a-valid-key"),
+            "offer": (offer.code,),
+            "merchant_offer": (shop.code, offer.code),
+            "town_offer": (town_offer.code,),
         },
     }
 

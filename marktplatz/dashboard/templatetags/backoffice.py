@@ -30,6 +30,7 @@ def _operator_links(*, admin: bool) -> list[dict[str, str]]:
         _link(_("Businesses"), "operator_merchants"),
         _link(_("City card"), "operator_card"),
         _link(_("City vouchers"), "operator_vouchers"),
+        _link(_("Offers"), "operator_offers"),
         _link(_("Settlement"), "operator_settlement"),
         _link(_("Employers"), "operator_employers"),
         _link(_("Staff"), "town_staff"),
@@ -53,6 +54,7 @@ def _merchant_links(role: Any) -> list[dict[str, str]]:
     if role.kind != RoleKind.MERCHANT_CASHIER:
         links += [
             _link(_("Business"), "merchant_home", code),
+            _link(_("Offers"), "merchant_offers", code),
             _link(_("Statements"), "merchant_statements", code),
         ]
     return links

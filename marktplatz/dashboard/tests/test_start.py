@@ -29,9 +29,11 @@ def test_a_citizen_keeps_the_citizen_menu(client, dave):
     assert links == [
         "/altdorf/",
         "/altdorf/merchants/",
+        "/altdorf/offers/",
         "/altdorf/vouchers/buy/",
         "/altdorf/card/",
         "/altdorf/rewards/",
+        "/altdorf/follows/",
         "/altdorf/me/",
     ]
 

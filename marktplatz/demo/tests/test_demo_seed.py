@@ -7,6 +7,8 @@ from marktplatz.cities.models import City
 from marktplatz.core.tenancy import scopes_disabled
 from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.merchants.models import Merchant
+from marktplatz.messenger.models import Follow, Offer
+from marktplatz.messenger.selectors import offer_feed
 from marktplatz.purses.models import Employee, EmployerInvoice
 from marktplatz.settlement.bank import bank_statement_import
 from marktplatz.settlement.models import Statement
@@ -23,6 +25,8 @@ def _counts():
         Voucher.objects.count(),
         VoucherRedemption.objects.count(),
         Statement.objects.count(),
+        Offer.objects.count(),
+        Follow.objects.count(),
     )
 
 
@@ -75,6 +79,22 @@ def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(
             )
             assert statements_verify(city=city) == []
     assert "voucher (till)" in output
+    # Offers live, coming, ended and drafted; the demo citizen follows the owner's business.
+    with scopes_disabled():
+        citizen = User.objects.get(email="citizen@rheinstadt.example")
+        owner = Role.objects.get(city__slug="rheinstadt", kind="merchant_owner")
+        assert Follow.objects.filter(user=citizen, merchant=owner.merchant).exists()
+        city = City.objects.get(slug="rheinstadt")
+    from django.utils import timezone
+
+    from marktplatz.core.tenancy import city_scope
+
+    with city_scope(city):
+        feed = list(offer_feed(user=citizen, today=timezone.localdate()))
+        assert len(feed) >= 5
+        assert feed[0].merchant == owner.merchant or feed[0].merchant.category == "books"
+        states = {o.state(timezone.localdate()) for o in Offer.objects.all()}
+    assert states == {"live", "scheduled", "ended", "draft"}
     # The demo's bank statement pays two orders and the open employer invoice.
     with scopes_disabled():
         city = City.objects.get(slug="rheinstadt")

@@ -1,0 +1,64 @@
+"""Offers and follows in Chromium: a shop owner publishes an offer with a picture for
+followers, a citizen follows the shop from its page (htmx swaps the button) and finds the
+offer first in the feed; each page checked with axe-core. The town speaks German."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from marktplatz.browser_tests.tools import needs_browser_tools
+from marktplatz.messenger.models import Follow, Offer
+from marktplatz.testing import factories
+
+pytestmark = [pytest.mark.browser, needs_browser_tools]
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 800), (30, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_an_offer_for_followers_reaches_a_citizen_who_follows_the_shop(
+    page, persona, town_a, shop_a, log_in, visit, submit, town_url
+):
+    factories.offer(city=town_a, title="Stadtfest")  # the town's, for everybody
+    log_in(town_a, persona("merchant_owner"))
+    visit(town_url(town_a, f"merchant/{shop_a.code}/offers/"))
+    expect(page.get_by_text("Noch keine Angebote", exact=False)).to_be_visible()
+    page.get_by_role("link", name="Neues Angebot").click()
+    page.fill("[name='title']", "Herbstbrot")
+    page.fill("[name='text']", "Kürbiskernbrot, nur diese Woche.")
+    page.select_option("[name='audience']", "followers")
+    page.set_input_files(
+        "[name='image']", files=[{"name": "brot.png", "mimeType": "image/png", "buffer": _png()}]
+    )
+    page.fill("[name='image_alt']", "Ein Laib Brot")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Veröffentlichen").click()
+    expect(page.locator("table")).to_contain_text("Herbstbrot")
+    expect(page.locator("table")).to_contain_text("Aktiv")
+    offer = Offer.objects.get(title="Herbstbrot")
+    assert offer.image and offer.published_at is not None
+
+    page.context.clear_cookies()
+    citizen = persona("citizen")
+    log_in(town_a, citizen, second_factor=False)
+    visit(town_url(town_a, "offers/"))
+    expect(page.locator(".offers")).not_to_contain_text("Herbstbrot")  # followers only
+    visit(town_url(town_a, f"merchants/{shop_a.code}/"))
+    page.get_by_role("button", name="Folgen", exact=True).click()
+    expect(page.get_by_role("button", name="Nicht mehr folgen")).to_be_visible()
+    assert Follow.objects.filter(user=citizen, merchant=shop_a).count() == 1
+    visit(town_url(town_a, "offers/"))
+    titles = page.locator(".offers h3").all_inner_texts()
+    assert titles == ["Herbstbrot", "Stadtfest"]
+    image = page.locator(".offers img").first
+    expect(image).to_have_attribute("alt", "Ein Laib Brot")
+    assert image.evaluate("(img) => img.complete && img.naturalWidth > 0")
+    visit(town_url(town_a, "follows/"))
+    expect(page.locator("main")).to_contain_text(shop_a.name)

@@ -1,0 +1,96 @@
+"""Writes of the City Messenger: follows and offers. Each is audit-logged with its change
+and answers a repeated request like the first (pressing a button twice changes nothing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from marktplatz.audit.services import audit_record
+from marktplatz.merchants.models import Merchant
+from marktplatz.messenger.models import Follow, Offer
+
+
+def _follow(*, city: Any, user: Any, merchant: Merchant | None, category: str) -> Follow:
+    lookup = {"user": user, "merchant": merchant, "category": category}
+    follow = Follow.objects.filter(**lookup).first()
+    if follow is not None:
+        return follow
+    try:
+        with transaction.atomic():
+            return Follow.objects.create(city=city, **lookup)
+    except IntegrityError:
+        # The same follow, sent twice at once: the other request made it.
+        return Follow.objects.get(**lookup)
+
+
+def merchant_follow(*, user: Any, merchant: Merchant) -> Follow:
+    """``user`` follows ``merchant`` (a public business of the active town)."""
+    return _follow(city=merchant.city, user=user, merchant=merchant, category="")
+
+
+def merchant_unfollow(*, user: Any, merchant: Merchant) -> bool:
+    """Whether there was a follow to end."""
+    deleted, _rows = Follow.objects.filter(user=user, merchant=merchant).delete()
+    return bool(deleted)
+
+
+def category_follow(*, city: Any, user: Any, category: str) -> Follow:
+    return _follow(city=city, user=user, merchant=None, category=category)
+
+
+def category_unfollow(*, user: Any, category: str) -> bool:
+    deleted, _rows = Follow.objects.filter(user=user, merchant=None, category=category).delete()
+    return bool(deleted)
+
+
+def offer_save(*, offer: Offer, actor: Any, publish: bool = False) -> Offer:
+    """Create or change ``offer`` (filled in by a form); ``publish`` also publishes it.
+
+    A new offer whose ``form_key`` made an offer already is that offer (the form was sent
+    twice). Publishing an offer that is published already changes nothing about its
+    publication; a withdrawn offer stays withdrawn.
+    """
+    created = offer.pk is None
+    if created and offer.form_key:
+        earlier = Offer.objects.filter(form_key=offer.form_key).first()
+        if earlier is not None:
+            return earlier
+    try:
+        with transaction.atomic():
+            _offer_write(offer=offer, actor=actor, publish=publish, created=created)
+    except IntegrityError:
+        if not (created and offer.form_key):
+            raise
+        # The same form sent twice at once: the other request created the offer.
+        return Offer.objects.get(form_key=offer.form_key)
+    return offer
+
+
+def _offer_write(*, offer: Offer, actor: Any, publish: bool, created: bool) -> None:
+    if created:
+        offer.created_by = actor
+    if publish and offer.published_at is None:
+        offer.published_at = timezone.now()
+    offer.save()
+    audit_record(
+        city=offer.city,
+        actor=actor,
+        action="offer.created" if created else "offer.changed",
+        obj=offer,
+        data={"published": offer.published_at is not None, "audience": offer.audience},
+    )
+
+
+def offer_withdraw(*, offer: Offer, actor: Any) -> bool:
+    """Take a published offer down for good; whether this call withdrew it."""
+    with transaction.atomic():
+        changed = Offer.objects.filter(
+            pk=offer.pk, published_at__isnull=False, withdrawn_at__isnull=True
+        ).update(withdrawn_at=timezone.now())
+        if changed:
+            offer.refresh_from_db(fields=["withdrawn_at", "updated_at"])
+            audit_record(city=offer.city, actor=actor, action="offer.withdrawn", obj=offer)
+    return bool(changed)

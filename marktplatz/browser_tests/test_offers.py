@@ -5,13 +5,15 @@ offer first in the feed; each page checked with axe-core. The town speaks German
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
+from django.db import OperationalError
 from PIL import Image
 from playwright.sync_api import expect
 
 from marktplatz.browser_tests.tools import needs_browser_tools
-from marktplatz.messenger.models import Follow, Offer
+from marktplatz.messenger.models import Follow, Offer, OfferDay
 from marktplatz.testing import factories
 
 pytestmark = [pytest.mark.browser, needs_browser_tools]
@@ -60,5 +62,50 @@ def test_an_offer_for_followers_reaches_a_citizen_who_follows_the_shop(
     image = page.locator(".offers img").first
     expect(image).to_have_attribute("alt", "Ein Laib Brot")
     assert image.evaluate("(img) => img.complete && img.naturalWidth > 0")
+    # Both offers are on the screen: the page reports them within a few seconds.
+    _wait_for(lambda: _figure(offer, "impressions") == 1)
     visit(town_url(town_a, "follows/"))
     expect(page.locator("main")).to_contain_text(shop_a.name)
+
+    # The offer's page: opened, saved (htmx), shared.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    visit(town_url(town_a, f"offers/{offer.code}/"))
+    page.get_by_role("button", name="Merken").click()
+    expect(page.get_by_role("button", name="Nicht mehr merken")).to_be_visible()
+    # Without a share sheet the link is copied; cancelling the share sheet counts nothing;
+    # sharing through it counts (once a day).
+    page.evaluate("() => Object.defineProperty(navigator, 'share', {value: undefined})")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    page.get_by_role("button", name="Teilen").click()
+    expect(page.get_by_role("status")).to_have_text("Der Link ist kopiert.")
+    assert page.evaluate("() => navigator.clipboard.readText()").endswith(f"/offers/{offer.code}/")
+    _wait_for(lambda: _figure(offer, "shares") == 1)
+    assert (_figure(offer, "opens"), _figure(offer, "saves")) == (1, 1)
+    assert errors == []
+
+    # The owner sees the figures beside the town's average, with the chart.
+    page.context.clear_cookies()
+    log_in(town_a, Offer.objects.get(pk=offer.pk).created_by)
+    visit(town_url(town_a, f"merchant/{shop_a.code}/offers/"))
+    row = page.locator("tbody tr", has_text="Herbstbrot")
+    expect(row).to_contain_text("100")  # opened: 1 of 1 seen, 100 %
+    expect(page.locator("figure.chart svg rect")).to_have_count(2)  # the offer, the town
+
+
+def _figure(offer, kind: str) -> int:
+    day = OfferDay.objects.filter(offer=offer).first()
+    return getattr(day, kind) if day else 0
+
+
+def _wait_for(condition, seconds: float = 10) -> None:
+    """Poll ``condition`` (the page sends its figures every few seconds)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if condition():
+                return
+        except OperationalError:
+            pass  # SQLite's shared in-memory database: the server is writing that table
+        assert time.monotonic() < deadline, "the figure was not counted in time"
+        time.sleep(0.2)

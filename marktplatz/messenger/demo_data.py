@@ -1,5 +1,5 @@
 """Demo data of the messenger: offers of about ten businesses and of the town (live, one
-coming, one ended, a draft), and follows: the demo citizen follows the demo owner's
+coming, one ended, a draft) and a year of earlier ones, with their daily figures; follows: the demo citizen follows the demo owner's
 business and bookshops, about a third of the citizens follow a few businesses."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from marktplatz.accounts.models import Role, RoleKind
 from marktplatz.merchants.models import Merchant
-from marktplatz.messenger.models import Audience, Follow, Offer
+from marktplatz.messenger.models import Audience, Follow, Offer, OfferDay
 
 OFFERS = {
     "bakery": (
@@ -72,8 +72,38 @@ def seed(*, city, town, rng, out, **_options) -> None:
               starts_on=today + dt.timedelta(days=90), ends_on=today + dt.timedelta(days=100),
               audience=Audience.TOWN),
     ]  # fmt: skip
+    # A year of earlier offers, one a month, each shown for two weeks.
+    for month in range(1, 13):
+        merchant = rng.choice(merchants) if merchants else None
+        starts = today - dt.timedelta(days=30 * month + 14)
+        title, text = OFFERS.get(merchant.category if merchant else "", ("Aktion", "Nur kurz."))
+        offers.append(
+            Offer(city=city, merchant=merchant, title=title, text=text, starts_on=starts,
+                  ends_on=starts + dt.timedelta(days=13), audience=Audience.TOWN,
+                  published_at=now - dt.timedelta(days=30 * month + 15))
+        )  # fmt: skip
     Offer.objects.bulk_create(offers)
+    _seed_figures(city=city, rng=rng, today=today)
     _seed_follows(city=city, town=town, rng=rng, merchants=merchants)
+
+
+def _seed_figures(*, city, rng, today) -> None:
+    """Daily figures of every published offer up to today: a funnel from seen to shared,
+    some offers liked more than others."""
+    days = []
+    for offer in Offer.objects.filter(published_at__isnull=False).order_by("pk"):
+        appeal = rng.uniform(0.05, 0.35)
+        day = offer.starts_on
+        while day <= min(offer.ends_on, today):
+            seen = rng.randint(20, 160)
+            opens = int(seen * appeal * rng.uniform(0.7, 1.3))
+            days.append(
+                OfferDay(city=city, offer=offer, day=day, impressions=seen, opens=opens,
+                         saves=int(opens * rng.uniform(0.05, 0.3)),
+                         shares=int(opens * rng.uniform(0.0, 0.1)))
+            )  # fmt: skip
+            day += dt.timedelta(days=1)
+    OfferDay.objects.bulk_create(days, batch_size=1000)
 
 
 def _seed_follows(*, city, town, rng, merchants) -> None:

@@ -100,3 +100,7 @@ class CategoryFollowForm(forms.Form):
 
 class FollowForm(forms.Form):
     action = forms.ChoiceField(choices=[("follow", "follow"), ("unfollow", "unfollow")])
+
+
+class SaveForm(forms.Form):
+    action = forms.ChoiceField(choices=[("save", "save"), ("unsave", "unsave")])

@@ -165,3 +165,39 @@ class Offer(CityOwned):
 
     def state_label(self, today: dt.date) -> str:
         return str(self.State(self.state(today)).label)
+
+
+class OfferDay(CityOwned):
+    """An offer's figures of one day (the town's date): counted, never per person.
+
+    Impressions count an offer that was on a person's screen, opens its page being read,
+    shares the share button; each once per person and day. Saves count people who saved
+    it, once each.
+    """
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    impressions = models.PositiveIntegerField(default=0)
+    opens = models.PositiveIntegerField(default=0)
+    saves = models.PositiveIntegerField(default=0)
+    shares = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "day"], name="offer_day_once"),
+        ]
+
+
+class SavedOffer(CityOwned):
+    """An offer a person keeps for later."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_offers"
+    )
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="saved_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "offer"], name="saved_offer_once"),
+        ]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 
 from marktplatz.accounts.selectors import is_operator, merchant_role
 from marktplatz.merchants.models import Category, Merchant
-from marktplatz.messenger.models import Audience, Follow, Offer
+from marktplatz.messenger.models import Audience, Follow, Offer, OfferDay, SavedOffer
 
 
 def followed_merchants(*, user: Any) -> QuerySet[Merchant]:
@@ -122,3 +122,56 @@ def offer_for_editing(*, code: str, merchant: Merchant | None) -> Offer:
 
 def category_choices() -> list[tuple[str, str]]:
     return list(Category.choices)
+
+
+# --- Figures --------------------------------------------------------------------------
+
+FIGURES = ("impressions", "opens", "saves", "shares")
+
+
+def _rates(totals: dict[str, int]) -> dict[str, float | None]:
+    """Each later step as a share of the impressions (None before the first one)."""
+    seen = totals["impressions"]
+    return {kind: (totals[kind] / seen if seen else None) for kind in FIGURES[1:]}
+
+
+def offer_figures(*, offers: list[Offer]) -> dict[int, dict]:
+    """Totals and rates of each offer (by primary key), zero for an offer never seen."""
+    rows = (
+        OfferDay.objects.filter(offer__in=offers)
+        .values("offer_id")
+        .annotate(**{kind: Sum(kind) for kind in FIGURES})
+    )
+    found = {row["offer_id"]: {kind: row[kind] or 0 for kind in FIGURES} for row in rows}
+    figures = {}
+    for offer in offers:
+        totals = found.get(offer.pk, dict.fromkeys(FIGURES, 0))
+        figures[offer.pk] = {**totals, "rates": _rates(totals)}
+    return figures
+
+
+def town_average() -> dict:
+    """The town's figures over all offers that were seen: the average to compare with."""
+    totals = OfferDay.objects.aggregate(**{kind: Sum(kind) for kind in FIGURES})
+    totals = {kind: totals[kind] or 0 for kind in FIGURES}
+    return {**totals, "rates": _rates(totals)}
+
+
+def seen_offers(*, codes: list[str], user: Any, today: dt.date) -> list[Offer]:
+    """The offers of ``codes`` that ``user`` may see today (others are left out)."""
+    return list(offer_feed(user=user, today=today).filter(code__in=codes[:50]))
+
+
+def saved_offers(*, user: Any, today: dt.date) -> QuerySet[Offer]:
+    """The person's saved offers that are still live, the most recently saved first."""
+    return (
+        offer_feed(user=user, today=today)
+        .filter(saved_by__user=user)
+        .order_by("-saved_by__created_at")
+    )
+
+
+def saved_codes(*, user: Any) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(SavedOffer.objects.filter(user=user).values_list("offer__code", flat=True))

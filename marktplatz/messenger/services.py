@@ -3,14 +3,18 @@ and answers a repeated request like the first (pressing a button twice changes n
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from marktplatz.audit.services import audit_record
 from marktplatz.merchants.models import Merchant
-from marktplatz.messenger.models import Follow, Offer
+from marktplatz.messenger.models import Follow, Offer, OfferDay, SavedOffer
 
 
 def _follow(*, city: Any, user: Any, merchant: Merchant | None, category: str) -> Follow:
@@ -94,3 +98,60 @@ def offer_withdraw(*, offer: Offer, actor: Any) -> bool:
             offer.refresh_from_db(fields=["withdrawn_at", "updated_at"])
             audit_record(city=offer.city, actor=actor, action="offer.withdrawn", obj=offer)
     return bool(changed)
+
+
+# --- Figures --------------------------------------------------------------------------
+#
+# Counted per offer and day, never per person. That a person was counted already today is
+# kept for a day in the cache under a keyed hash of (person, offer, kind, day), so that
+# nothing in the database links a person to the offers they looked at.
+
+COUNTED_KINDS = ("impressions", "opens", "shares")
+SEEN_SECONDS = 26 * 3600
+
+
+def _first_time_today(*, viewer: str, offer: Offer, kind: str, day: dt.date) -> bool:
+    key = salted_hmac("offer-seen", f"{viewer}|{offer.pk}|{kind}|{day.isoformat()}").hexdigest()
+    return cache.add(f"offer-seen:{key}", 1, SEEN_SECONDS)
+
+
+def _count(*, offer: Offer, kind: str, day: dt.date) -> None:
+    counted = OfferDay.objects.filter(offer=offer, day=day).update(**{kind: F(kind) + 1})
+    if counted:
+        return
+    try:
+        with transaction.atomic():
+            OfferDay.objects.create(city=offer.city, offer=offer, day=day, **{kind: 1})
+    except IntegrityError:
+        # The day's row was made by a request at the same time.
+        OfferDay.objects.filter(offer=offer, day=day).update(**{kind: F(kind) + 1})
+
+
+def offer_seen(*, offer: Offer, kind: str, viewer: str, day: dt.date) -> bool:
+    """Count one impression, open or share of ``offer`` by ``viewer`` (an opaque id of
+    the person or browser); whether it counted (once per viewer, kind and day)."""
+    if kind not in COUNTED_KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    if not viewer or not _first_time_today(viewer=viewer, offer=offer, kind=kind, day=day):
+        return False
+    _count(offer=offer, kind=kind, day=day)
+    return True
+
+
+def offer_save_for_later(*, user: Any, offer: Offer, day: dt.date) -> SavedOffer:
+    """Keep ``offer`` for ``user``; saving it again changes nothing."""
+    saved = SavedOffer.objects.filter(user=user, offer=offer).first()
+    if saved is not None:
+        return saved
+    try:
+        with transaction.atomic():
+            saved = SavedOffer.objects.create(city=offer.city, user=user, offer=offer)
+            _count(offer=offer, kind="saves", day=day)
+    except IntegrityError:
+        return SavedOffer.objects.get(user=user, offer=offer)
+    return saved
+
+
+def offer_unsave(*, user: Any, offer: Offer) -> bool:
+    deleted, _rows = SavedOffer.objects.filter(user=user, offer=offer).delete()
+    return bool(deleted)

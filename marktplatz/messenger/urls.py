@@ -4,7 +4,9 @@ from marktplatz.messenger import views
 
 urlpatterns = [
     path("offers/", views.offers, name="offers"),
+    path("offers/seen/", views.offer_events, name="offer_events"),
     path("offers/<str:code>/", views.offer_detail, name="offer_detail"),
+    path("offers/<str:code>/save/", views.offer_save, name="offer_save"),
     path("follows/", views.follows, name="follows"),
     path("merchants/<str:code>/", views.merchant_page, name="merchant_detail"),
     path("merchants/<str:code>/follow/", views.merchant_follow, name="merchant_follow"),

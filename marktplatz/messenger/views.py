@@ -3,11 +3,14 @@ offer pages of businesses and of the operator."""
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,27 +24,102 @@ from marktplatz.merchants import selectors as merchants
 from marktplatz.merchants.hours import hours_rows, is_open_at
 from marktplatz.merchants.models import Category
 from marktplatz.messenger import selectors, services
-from marktplatz.messenger.forms import CategoryFollowForm, FollowForm, OfferForm
+from marktplatz.messenger.forms import CategoryFollowForm, FollowForm, OfferForm, SaveForm
 
 PAGE_SIZE = 12
+# The comparison chart: a label column, then bars up to CHART_BAR_PX (SVG units).
+CHART_LABEL_PX, CHART_BAR_PX, CHART_ROW_PX = 230, 340, 28
+
+
+def _viewer(request) -> str:
+    """An opaque id of the person (or, logged out, of the browser's CSRF cookie) for
+    counting each offer once per day; empty when there is none."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    return f"browser:{cookie}" if cookie else ""
 
 
 @city_required
 def offers(request):
-    feed = selectors.offer_feed(user=request.user, today=timezone.localdate())
+    today = timezone.localdate()
+    saved_only = request.GET.get("saved") == "1" and request.user.is_authenticated
+    if saved_only:
+        feed = selectors.saved_offers(user=request.user, today=today)
+    else:
+        feed = selectors.offer_feed(user=request.user, today=today)
     page = Paginator(feed, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "messenger/offers.html", {"page": page})
+    return render(
+        request,
+        "messenger/offers.html",
+        {"page": page, "saved_only": saved_only, "saved": selectors.saved_codes(user=request.user)},
+    )
 
 
 @city_required
 def offer_detail(request, code):
     today = timezone.localdate()
     offer = selectors.visible_offer(code=code, user=request.user, today=today)
+    state = offer.state(today)
+    if state == offer.State.LIVE:
+        services.offer_seen(offer=offer, kind="opens", viewer=_viewer(request), day=today)
     return render(
         request,
         "messenger/offer_detail.html",
-        {"offer": offer, "state": offer.state(today), "state_label": offer.state_label(today)},
+        {
+            "offer": offer,
+            "state": state,
+            "state_label": offer.state_label(today),
+            "saved": offer.code in selectors.saved_codes(user=request.user),
+        },
     )
+
+
+@city_required
+@require_POST
+def offer_events(request):
+    """What the offers page saw: ``{"seen": [codes], "shared": [codes]}`` (at most 50
+    each) as the JSON body, or as the form field ``events`` (the page's beacon). Offers
+    the person may not see are left out; answers 204, or 400 with a reason."""
+    try:
+        if request.content_type == "application/json":
+            body = json.loads(request.body or b"{}")
+        else:
+            body = json.loads(request.POST.get("events") or "{}")
+        seen, shared = body.get("seen", []), body.get("shared", [])
+        if not (isinstance(seen, list) and isinstance(shared, list)) or not all(
+            isinstance(code, str) for code in [*seen, *shared]
+        ):
+            raise TypeError
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse(
+            {"error": "bad_request", "detail": _('Send {"seen": [...], "shared": [...]}.')},
+            status=400,
+        )
+    today, viewer = timezone.localdate(), _viewer(request)
+    for kind, codes in (("impressions", seen), ("shares", shared)):
+        for offer in selectors.seen_offers(codes=codes, user=request.user, today=today):
+            services.offer_seen(offer=offer, kind=kind, viewer=viewer, day=today)
+    return HttpResponse(status=204)
+
+
+@city_required
+@login_required
+@require_POST
+def offer_save(request, code):
+    """Save an offer for later, or stop (the button says which)."""
+    today = timezone.localdate()
+    offer = selectors.visible_offer(code=code, user=request.user, today=today)
+    form = SaveForm(request.POST)
+    if form.is_valid():
+        if form.cleaned_data["action"] == "save":
+            services.offer_save_for_later(user=request.user, offer=offer, day=today)
+        else:
+            services.offer_unsave(user=request.user, offer=offer)
+    saved = offer.code in selectors.saved_codes(user=request.user)
+    if request.htmx:
+        return render(request, "messenger/_save_button.html", {"offer": offer, "saved": saved})
+    return redirect("offer_detail", code=offer.code)
 
 
 @city_required
@@ -137,12 +215,45 @@ def follows(request):
 def _offer_list(request, *, merchant, offers, new_url: str):
     page = Paginator(offers, 20).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = [(offer, offer.state(today), offer.state_label(today)) for offer in page]
+    figures = selectors.offer_figures(offers=list(page))
+    rows = [
+        (offer, offer.state(today), offer.state_label(today), figures[offer.pk]) for offer in page
+    ]
+    average = selectors.town_average()
     return render(
         request,
         "messenger/offer_list.html",
-        {"merchant": merchant, "page": page, "rows": rows, "new_url": new_url},
+        {
+            "merchant": merchant,
+            "page": page,
+            "rows": rows,
+            "new_url": new_url,
+            "average": average,
+            "chart": (chart := _rate_chart(rows, average)),
+            "chart_height": len(chart) * CHART_ROW_PX,
+            "chart_label_px": CHART_LABEL_PX,
+        },
     )
+
+
+def _rate_chart(rows, average) -> list[dict]:
+    """Bars of the open rate of each offer that was seen, and the town's average, as
+    percentages of the widest bar (drawn as SVG by the template, with a table beside)."""
+    bars = [
+        {"label": offer.title, "rate": figures["rates"]["opens"], "town": False}
+        for offer, _state, _label, figures in rows
+        if figures["rates"]["opens"] is not None
+    ]
+    if not bars:
+        return []
+    if average["rates"]["opens"] is not None:
+        bars.append({"label": _("Town average"), "rate": average["rates"]["opens"], "town": True})
+    widest = max(bar["rate"] for bar in bars) or 1
+    for index, bar in enumerate(bars):
+        bar["width"] = round(CHART_BAR_PX * bar["rate"] / widest, 1)
+        bar["value_x"] = CHART_LABEL_PX + bar["width"] + 6
+        bar["y"] = index * CHART_ROW_PX
+    return bars
 
 
 def _offer_form(request, *, merchant, offer, back: str):

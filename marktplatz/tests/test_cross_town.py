@@ -9,7 +9,7 @@ from django.utils import timezone
 from marktplatz.accounts.models import Invitation, Role
 from marktplatz.accounts.selectors import token_hash
 from marktplatz.loyalty.models import MemberEvent, Reward
-from marktplatz.messenger.models import Follow, Offer
+from marktplatz.messenger.models import Follow, Offer, SavedOffer
 from marktplatz.testing import factories
 
 TOKEN = "a-token-of-town-b"
@@ -149,6 +149,7 @@ OBJECT_VIEWS = {
     "merchant_card_payment": "merchant",
     "employer_employee_active": "employee",
     "offer_detail": "offer",
+    "offer_save": "offer",
     "merchant_follow": "merchant",
     "merchant_offers": "merchant",
     "merchant_offer_new": "merchant",
@@ -172,6 +173,7 @@ POST_ONLY = {
     "event_rsvp",
     "employer_employee_active",
     "merchant_follow",
+    "offer_save",
     "merchant_offer_withdraw",
     "operator_offer_withdraw",
 }
@@ -220,6 +222,7 @@ def test_it_gives_404_for_objects_of_another_town(
     assert Invitation.objects.get(code=town_b_objects["invitation"]).is_open
     assert not Offer.objects.filter(withdrawn_at__isnull=False).exists()
     assert not Follow.objects.exists()
+    assert not SavedOffer.objects.exists()
 
 
 def test_it_keeps_town_a_staff_out_of_town_b_pages(client, alice, town_b_objects, url, town_b):

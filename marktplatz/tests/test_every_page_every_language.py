@@ -187,6 +187,8 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
 # Patterns that take no GET: opening them answers 405 (or redirects), never 5xx.
 POST_ONLY = {
     "merchant_follow",
+    "offer_events",
+    "offer_save",
     "merchant_offer_withdraw",
     "operator_offer_withdraw",
     "card_claim",

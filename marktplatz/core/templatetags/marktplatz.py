@@ -1,5 +1,6 @@
 """Template filters for locale-aware money and numbers: {{ cents|money:city }}."""
 
+from babel.numbers import format_percent
 from django import template
 from django.conf import settings
 from django.utils.translation import get_language
@@ -37,3 +38,12 @@ def number(value, city=None):
     if value is None or value == "":
         return ""
     return format_number(value, _locale(city))
+
+
+@register.filter
+def percent(value, city=None):
+    """A share (0.123) as a percentage with at most one decimal, written as the language
+    writes it ("12,3 %" in German, "12.3%" in English)."""
+    if value is None or value == "":
+        return ""
+    return format_percent(round(float(value), 3), locale=_locale(city), decimal_quantization=False)

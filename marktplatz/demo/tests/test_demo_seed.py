@@ -7,7 +7,7 @@ from marktplatz.cities.models import City
 from marktplatz.core.tenancy import scopes_disabled
 from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.merchants.models import Merchant
-from marktplatz.messenger.models import Follow, Offer
+from marktplatz.messenger.models import Follow, Offer, OfferDay
 from marktplatz.messenger.selectors import offer_feed
 from marktplatz.purses.models import Employee, EmployerInvoice
 from marktplatz.settlement.bank import bank_statement_import
@@ -27,6 +27,7 @@ def _counts():
         Statement.objects.count(),
         Offer.objects.count(),
         Follow.objects.count(),
+        OfferDay.objects.count(),
     )
 
 
@@ -95,6 +96,9 @@ def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(
         assert feed[0].merchant == owner.merchant or feed[0].merchant.category == "books"
         states = {o.state(timezone.localdate()) for o in Offer.objects.all()}
     assert states == {"live", "scheduled", "ended", "draft"}
+    with city_scope(city):
+        first_day = OfferDay.objects.order_by("day").first().day
+        assert (timezone.localdate() - first_day).days > 330  # a year of figures
     # The demo's bank statement pays two orders and the open employer invoice.
     with scopes_disabled():
         city = City.objects.get(slug="rheinstadt")

@@ -33,7 +33,9 @@ def test_everything_at_once_on_one_offer(town_a, shop_a):
             services.offer_save_for_later(user=person, offer=offer, day=today)
             for kind in ("impressions", "opens", "shares"):
                 services.offer_seen(offer=offer, kind=kind, viewer=f"user:{person.pk}", day=today)
-            services.offer_seen(offer=offer, kind="impressions", viewer=f"v{index}-{_round}", day=today)
+            services.offer_seen(
+                offer=offer, kind="impressions", viewer=f"v{index}-{_round}", day=today
+            )
 
     run_in_threads(work, threads=8)
     day = OfferDay.objects.get(offer=offer, day=today)

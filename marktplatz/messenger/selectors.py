@@ -88,14 +88,17 @@ def visible_offer(*, code: str, user: Any, today: dt.date) -> Offer:
     offer = Offer.objects.filter(code=code).select_related("merchant", "reward").first()
     if offer is None:
         raise Http404("no such offer")
-    if user.is_authenticated and _manages(user=user, offer=offer):
+    if manages_offer(user=user, offer=offer):
         return offer
     if not offer_feed(user=user, today=today).filter(pk=offer.pk).exists():
         raise Http404("no such offer")
     return offer
 
 
-def _manages(*, user: Any, offer: Offer) -> bool:
+def manages_offer(*, user: Any, offer: Offer) -> bool:
+    """Whether ``user`` works for the offer's business, or is the town's operator."""
+    if not user.is_authenticated:
+        return False
     if is_operator(user=user):
         return True
     return (

@@ -61,7 +61,8 @@ def offer_detail(request, code):
     today = timezone.localdate()
     offer = selectors.visible_offer(code=code, user=request.user, today=today)
     state = offer.state(today)
-    if state == offer.State.LIVE:
+    # The business's own staff and the operator reading it are not its audience.
+    if state == offer.State.LIVE and not selectors.manages_offer(user=request.user, offer=offer):
         services.offer_seen(offer=offer, kind="opens", viewer=_viewer(request), day=today)
     return render(
         request,

@@ -74,6 +74,8 @@ def test_opening_an_offer_counts_once_a_day_and_not_for_its_shop_before_it_runs(
     client.force_login(bob)
     assert client.get(url(town_a, "offer_detail", draft.code)).status_code == 200
     assert not OfferDay.objects.filter(offer=draft).exists()
+    client.get(url(town_a, "offer_detail", offer.code))  # the shop reading its own offer
+    assert _day(offer).opens == 1
 
 
 def test_saving_twice_saves_once_and_counts_once(client, dave, town_a, shop_a, url):

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from marktplatz.accounts.models import RoleKind
 from marktplatz.accounts.selectors import is_operator, merchant_role
@@ -21,6 +22,17 @@ def merchants_public(*, query: str = "", category: str = "") -> QuerySet[Merchan
     if category:
         qs = qs.filter(category=category)
     return qs.order_by("name")
+
+
+def map_point(merchant: Merchant) -> dict[str, Any]:
+    """A business with a position, as the map script (static/marktplatz/map.js) reads it."""
+    return {
+        "name": merchant.name,
+        "lat": float(merchant.latitude),
+        "lon": float(merchant.longitude),
+        "url": reverse("merchant_detail", args=[merchant.code]),
+        "category": str(merchant.get_category_display()),
+    }
 
 
 def merchants_for_operator(*, status: str = "", query: str = "") -> QuerySet[Merchant]:

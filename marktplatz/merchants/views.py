@@ -38,13 +38,7 @@ def directory(request):
     page = Paginator(merchants, PAGE_SIZE).get_page(request.GET.get("page"))
     # Every match with a position goes on the map (the list below is paged).
     points = [
-        {
-            "name": m.name,
-            "lat": float(m.latitude),
-            "lon": float(m.longitude),
-            "url": reverse("merchant_detail", args=[m.code]),
-            "category": str(m.get_category_display()),
-        }
+        selectors.map_point(m)
         for m in merchants.filter(latitude__isnull=False, longitude__isnull=False).only(
             "name", "latitude", "longitude", "code", "category"
         )

@@ -4,7 +4,7 @@ and answers a repeated request like the first (pressing a button twice changes n
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -16,18 +16,28 @@ from marktplatz.audit.services import audit_record
 from marktplatz.merchants.models import Merchant
 from marktplatz.messenger.models import Follow, Offer, OfferDay, SavedOffer
 
+M = TypeVar("M", Follow, SavedOffer)
 
-def _follow(*, city: Any, user: Any, merchant: Merchant | None, category: str) -> Follow:
-    lookup = {"user": user, "merchant": merchant, "category": category}
-    follow = Follow.objects.filter(**lookup).first()
-    if follow is not None:
-        return follow
+
+def _once(model: type[M], *, city: Any, then=None, **lookup: Any) -> tuple[M, bool]:
+    """The row of ``model`` matching ``lookup`` (unique), made if missing; whether this
+    call made it. ``then()`` runs in the same transaction as the insert."""
+    row = model.objects.filter(**lookup).first()
+    if row is not None:
+        return row, False
     try:
         with transaction.atomic():
-            return Follow.objects.create(city=city, **lookup)
+            row = model.objects.create(city=city, **lookup)
+            if then is not None:
+                then()
     except IntegrityError:
-        # The same follow, sent twice at once: the other request made it.
-        return Follow.objects.get(**lookup)
+        # The same request, sent twice at once: the other one made the row.
+        return model.objects.get(**lookup), False
+    return row, True
+
+
+def _follow(*, city: Any, user: Any, merchant: Merchant | None, category: str) -> Follow:
+    return _once(Follow, city=city, user=user, merchant=merchant, category=category)[0]
 
 
 def merchant_follow(*, user: Any, merchant: Merchant) -> Follow:
@@ -140,16 +150,13 @@ def offer_seen(*, offer: Offer, kind: str, viewer: str, day: dt.date) -> bool:
 
 def offer_save_for_later(*, user: Any, offer: Offer, day: dt.date) -> SavedOffer:
     """Keep ``offer`` for ``user``; saving it again changes nothing."""
-    saved = SavedOffer.objects.filter(user=user, offer=offer).first()
-    if saved is not None:
-        return saved
-    try:
-        with transaction.atomic():
-            saved = SavedOffer.objects.create(city=offer.city, user=user, offer=offer)
-            _count(offer=offer, kind="saves", day=day)
-    except IntegrityError:
-        return SavedOffer.objects.get(user=user, offer=offer)
-    return saved
+    return _once(
+        SavedOffer,
+        city=offer.city,
+        user=user,
+        offer=offer,
+        then=lambda: _count(offer=offer, kind="saves", day=day),
+    )[0]
 
 
 def offer_unsave(*, user: Any, offer: Offer) -> bool:

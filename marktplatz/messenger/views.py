@@ -128,17 +128,7 @@ def merchant_page(request, code):
     """A business's public page: offers, opening hours (open now?), map, contact."""
     merchant = merchants.public_merchant(code=code)
     now = timezone.localtime()
-    point = []
-    if merchant.latitude is not None and merchant.longitude is not None:
-        point = [
-            {
-                "name": merchant.name,
-                "lat": float(merchant.latitude),
-                "lon": float(merchant.longitude),
-                "url": request.path,
-                "category": str(merchant.get_category_display()),
-            }
-        ]
+    located = merchant.latitude is not None and merchant.longitude is not None
     return render(
         request,
         "messenger/merchant_page.html",
@@ -150,7 +140,7 @@ def merchant_page(request, code):
                 merchant=merchant, user=request.user, today=now.date()
             ),
             "following": selectors.is_following(user=request.user, merchant=merchant),
-            "points": point,
+            "points": [merchants.map_point(merchant)] if located else [],
             "tile_url": settings.MAP_TILE_URL,
             "attribution": settings.MAP_ATTRIBUTION,
         },

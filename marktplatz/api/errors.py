@@ -42,6 +42,7 @@ ERROR_CODES = [
     "redemption_refused",
     "merchant_not_accepting",
     "reward_unavailable",
+    "offer_unavailable",
     "voucher_expired",
     "voucher_insufficient",
     "voucher_on_card",
@@ -73,7 +74,8 @@ ERROR_STATUSES = {
     401: "`unauthorized`: no key, an unknown or revoked key, a key of another town",
     404: "`card_not_found`, `voucher_not_found` (also a used-up voucher), `not_found`",
     409: "`card_blocked`, `insufficient_funds`, `idempotency_conflict`, `not_refundable`, "
-    "`redemption_refused`, `merchant_not_accepting`, `reward_unavailable`, `voucher_expired`, "
+    "`redemption_refused`, `merchant_not_accepting`, `reward_unavailable`, `offer_unavailable`, "
+    "`voucher_expired`, "
     "`voucher_insufficient`, `voucher_on_card`, `purse_refused`: refused, nothing changed",
     413: "`payload_too_large`: a body over the limit (64 KB)",
     422: "`bad_amount`, `wrong_currency`, `invalid_request`, `booking_refused`, "

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import HttpError
@@ -35,6 +36,7 @@ from marktplatz.ledger.models import Account
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.errors import CardNotFound
 from marktplatz.loyalty.models import Booking
+from marktplatz.loyalty.offers import till_offers
 from marktplatz.loyalty.rewards import RewardUnavailable
 from marktplatz.loyalty.rewards import reward_fulfil as fulfil
 from marktplatz.purses.services import purse_balance
@@ -91,6 +93,19 @@ class EarnIn(Schema):
     currency: CURRENCIES = Field(
         description="the town's currency; the other one is 422 wrong_currency"
     )
+    offer: str | None = Field(
+        default=None,
+        max_length=16,
+        description="the code of the live offer of this business the purchase used (GET "
+        "offers): its bonus points are added; 409 offer_unavailable if it is not live here",
+    )
+
+
+class OfferOut(Schema):
+    code: str
+    title: str
+    bonus_points: int = Field(description="extra points a purchase with the offer earns")
+    ends_on: dt.date | None = Field(description="the last day of the offer (town time)")
 
 
 class RedeemIn(Schema):
@@ -118,6 +133,7 @@ class BookingOut(Schema):
     balance: int = Field(description="points available on the card afterwards")
     shortfall: int = Field(description="refund only: points already spent and now owed")
     original: str | None
+    offer: str | None = Field(description="earn only: the code of the offer the purchase used")
     created_at: dt.datetime
 
 
@@ -143,6 +159,7 @@ def _booking_out(booking: Booking, city) -> dict:
         "balance": balance,
         "shortfall": booking.shortfall,
         "original": booking.original.code if booking.original_id else None,
+        "offer": booking.offer_code or None,
         "created_at": booking.created_at,
     }
 
@@ -231,8 +248,22 @@ def earn(request, payload: EarnIn, response: HttpResponse):
             currency=payload.currency,
             idempotency_key=key,
             actor_label=request.auth.label,
+            offer_code=payload.offer or "",
         )
     return _answer(request, response, booking, created)
+
+
+@api.get(
+    "/offers",
+    response={200: list[OfferOut], **ERRORS},
+    summary="The business's live offers",
+)
+def offers(request):
+    today = request.city.local_date(timezone.now())
+    return [
+        {"code": o.code, "title": o.title, "bonus_points": o.bonus_points, "ends_on": o.ends_on}
+        for o in till_offers(merchant=request.auth.merchant, today=today)
+    ]
 
 
 @api.post(

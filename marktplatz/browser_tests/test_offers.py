@@ -109,3 +109,29 @@ def _wait_for(condition, seconds: float = 10) -> None:
             pass  # SQLite's shared in-memory database: the server is writing that table
         assert time.monotonic() < deadline, "the figure was not counted in time"
         time.sleep(0.2)
+
+
+def test_a_cashier_books_a_purchase_with_the_offer_the_customer_used(
+    page, persona, town_a, shop_a, log_in, visit, town_url, check_a11y
+):
+    from marktplatz.loyalty import services as loyalty
+    from marktplatz.loyalty.models import Booking
+
+    offer = factories.offer(city=town_a, merchant=shop_a, title="Brezel-Tag", bonus_points=30)
+    card = loyalty.member_for_user(
+        city=town_a, user=persona("citizen", email="kim@example.org")
+    ).cards.get()
+    log_in(town_a, persona("merchant_cashier"), second_factor=False)
+    visit(town_url(town_a, f"merchant/{shop_a.code}/pos/"))
+    page.fill("[name='card']", card.number)
+    page.locator("#pos-card-form button[type=submit]").click()
+    page.locator("[name='amount']").fill("10,00")
+    page.get_by_label("Genutztes Angebot").select_option(label="Brezel-Tag (+30 Bonuspunkte)")
+    check_a11y(page)
+    page.locator("form[hx-post$='/pos/earn/'] button[type=submit]").click()
+    expect(page.locator(".receipt .big-number")).to_contain_text("+40")
+    expect(page.locator(".receipt")).to_contain_text("Brezel-Tag")
+    check_a11y(page)
+    booking = Booking.objects.get(kind="earn")
+    assert (booking.points, booking.offer_code) == (40, offer.code)
+    _wait_for(lambda: _figure(offer, "redemptions") == 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 
@@ -185,6 +186,10 @@ class City(models.Model):
         from marktplatz.core.money import babel_locale
 
         return babel_locale(get_language() or self.default_language, self.country)
+
+    def local_date(self, when: dt.datetime) -> dt.date:
+        """The town's date at the moment ``when`` (whatever time zone is active)."""
+        return when.astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
 
 
 class Department(CityOwned):

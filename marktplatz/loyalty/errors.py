@@ -50,3 +50,9 @@ class RedemptionRefused(LoyaltyError):
     code = "redemption_refused"
     status = 409
     default_message = _("Points cannot be redeemed.")
+
+
+class OfferUnavailable(LoyaltyError):
+    code = "offer_unavailable"
+    status = 409
+    default_message = _("This offer is not a live offer of this business.")

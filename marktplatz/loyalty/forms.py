@@ -25,6 +25,30 @@ class EarnForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
 
+    offer = forms.ChoiceField(
+        label=_("Offer used"),
+        required=False,
+        choices=[],
+        error_messages={
+            "invalid_choice": _("This offer is not live any more: choose another one or none.")
+        },
+    )
+
+    def __init__(self, *args, offers=(), **kwargs):
+        """``offers``: the live offers of the business (loyalty.offers.TillOffer)."""
+        super().__init__(*args, **kwargs)
+        self.offers = {offer.code: offer for offer in offers}
+        choices = [("", _("No offer"))]
+        for offer in offers:
+            label = offer.title
+            if offer.bonus_points:
+                label = _("%(title)s (+%(points)s bonus points)") % {
+                    "title": offer.title,
+                    "points": offer.bonus_points,
+                }
+            choices.append((offer.code, label))
+        self.fields["offer"].choices = choices
+
     def clean_amount(self):
         return parse_money(self.cleaned_data["amount"])
 

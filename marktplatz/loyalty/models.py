@@ -252,6 +252,8 @@ class Booking(Immutable, CityOwned):
         "ledger.Transaction", on_delete=models.PROTECT, related_name="booking"
     )
     reason = models.CharField(max_length=200, blank=True)
+    # The offer a purchase used at the till (loyalty.offers), by its code.
+    offer_code = models.CharField(max_length=16, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     class Meta:

@@ -47,6 +47,7 @@ from marktplatz.loyalty.errors import (
     CardNotFound,
     MerchantNotAccepting,
     NotRefundable,
+    OfferUnavailable,
     RedemptionRefused,
     WrongCurrency,
 )
@@ -61,6 +62,7 @@ from marktplatz.loyalty.models import (
     PointsLot,
     Programme,
 )
+from marktplatz.loyalty.offers import till_offer
 from marktplatz.loyalty.rules import refund_check
 
 POINTS = "points"
@@ -324,10 +326,15 @@ def earn(
     actor: Any = None,
     actor_label: str = "",
     now: dt.datetime | None = None,
+    offer_code: str = "",
 ) -> tuple[Booking, bool]:
     """Book a purchase: points by turnover (plus a visit bonus), capped per card and day.
 
     ``card`` is the Card, or what the cashier scanned or typed (QR token or number).
+    ``offer_code`` names the live offer of ``merchant`` the purchase used
+    (loyalty.offers): its bonus points are added before the daily cap, and the booking
+    keeps the code; one that is not live is refused (but a retry of a booking made with
+    it while it was live replays that booking).
     Returns (booking, created); a retry with the same key returns the first booking.
     On PostgreSQL the part under the card's lock runs as one call of ``loyalty_earn``
     (migration 0007); the Python path below does the same for SQLite (and on PostgreSQL
@@ -343,6 +350,8 @@ def earn(
         "purchase": purchase_minor,
         "currency": currency,
     }
+    if offer_code:
+        request["offer"] = offer_code
     programme = programme_for(city=city)
     if currency != city.currency:
         raise WrongCurrency(_("This town books in %(currency)s.") % {"currency": city.currency})
@@ -355,11 +364,20 @@ def earn(
     if purchase_minor > programme.max_purchase_minor:
         raise BadAmount(_("The purchase amount is implausibly large."))
     now = now or timezone.now()
+    offer = None
+    if offer_code:
+        offer = till_offer(merchant=merchant, code=offer_code, today=city.local_date(now))
+        if offer is None:
+            earlier = _replayed(city, idempotency_key, request)
+            if earlier is not None:
+                return earlier, False
+            raise OfferUnavailable()
     points = purchase_minor * rate_for(programme=programme, merchant=merchant) // 100
     points = points * campaign_percent(city=city, merchant=merchant, now=now) // 100
     points += programme.visit_bonus
     rules = {
-        "points": points,
+        "points": points + (offer.bonus_points if offer else 0),
+        "offer": offer.code if offer else "",
         "cap": programme.daily_cap_per_card,
         "day_start": _day_start(now),
         "expires_at": _expires_at(now, programme.expiry_months),
@@ -396,7 +414,7 @@ def earn(
             pk=member.pk
         )
         earned_today = earned if since == rules["day_start"] else 0
-        points = max(0, min(points, rules["cap"] - earned_today))
+        points = max(0, min(rules["points"], rules["cap"] - earned_today))
         if points == 0:
             raise _earn_refused("no_points")
         debt = -locked[member.debt_account_id].balance
@@ -430,6 +448,7 @@ def earn(
             purchase_minor=purchase_minor,
             points=points,
             transaction=txn,
+            offer_code=rules["offer"],
         )
         _add_lot(member, booking, points - repay, rules["expires_at"])
         booking.balance_after = txn.balances[member.account_id]
@@ -456,7 +475,8 @@ def _earn_refused(outcome: str) -> Exception:
 EARN_SQL = (
     "SELECT * FROM loyalty_earn(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s::text,"
     " %s::text, %s::bigint, %s::bigint, %s::bigint, %s::timestamptz, %s::timestamptz,"
-    " %s::text, %s::text, %s::text, %s::bigint, %s::text, %s::timestamptz, %s::text[])"
+    " %s::text, %s::text, %s::text, %s::bigint, %s::text, %s::timestamptz, %s::text[],"
+    " %s::text)"
 )
 
 
@@ -487,6 +507,7 @@ def _earn_postgres(
             label[:120],
             created_at,
             codes,
+            rules["offer"],
         ],
     )
     if outcome == "replayed":
@@ -507,6 +528,7 @@ def _earn_postgres(
         purchase_minor=purchase_minor,
         points=points,
         transaction_id=txn,
+        offer_code=rules["offer"],
         created_at=created_at,
     )
     booking._state.adding = False

@@ -47,6 +47,7 @@ from marktplatz.loyalty.forms import (
     RefundForm,
 )
 from marktplatz.loyalty.models import BookingKind, Campaign, Card, CardBatch, Programme
+from marktplatz.loyalty.offers import till_offer, till_offers
 from marktplatz.merchants.selectors import access_merchant
 
 # --- Citizen ---------------------------------------------------------------------------
@@ -209,7 +210,10 @@ def _card_panel(request, merchant, found: Card, **extra):
             city=request.city, points=max(summary["balance"], 0)
         ),
         "earn_form": extra.pop("earn_form", None)
-        or EarnForm(initial={"card": found.qr_token, "key": uuid.uuid4().hex}),
+        or EarnForm(
+            initial={"card": found.qr_token, "key": uuid.uuid4().hex},
+            offers=_offers(request, merchant),
+        ),
         "redeem_form": extra.pop("redeem_form", None)
         or RedeemForm(initial={"card": found.qr_token, "key": uuid.uuid4().hex}),
         "rate": services.rate_for(
@@ -268,8 +272,12 @@ def _guessing(merchant):
     return merchant_guard(merchant_id=merchant.pk, misses=(CardNotFound,), label="till page")
 
 
-def _book(request, merchant, form_class, book):
-    form = form_class(request.POST)
+def _offers(request, merchant):
+    """The business's live offers, for the till's "offer used" choice."""
+    return till_offers(merchant=merchant, today=request.city.local_date(timezone.now()))
+
+
+def _book(request, merchant, form, book):
     found = None
     looked_up = form.is_valid()
     if looked_up:
@@ -302,7 +310,7 @@ def _book(request, merchant, form_class, book):
             return _pos_render(
                 request, merchant, "loyalty/_pos_error.html", {"error": error.message}
             )
-    name = "earn_form" if form_class is EarnForm else "redeem_form"
+    name = "earn_form" if isinstance(form, EarnForm) else "redeem_form"
     return _pos_render(
         request,
         merchant,
@@ -315,6 +323,13 @@ def _receipt(request, merchant, booking):
     summary = selectors.member_summary(member=booking.member)
     return {
         "booking": booking,
+        "offer": till_offer(
+            merchant=merchant,
+            code=booking.offer_code,
+            today=request.city.local_date(booking.created_at),
+        )
+        if booking.offer_code
+        else None,
         "balance": summary["balance"],
         "value": services.redemption_value_minor(city=request.city, points=booking.points),
         "cancel_key": uuid.uuid4().hex,
@@ -350,9 +365,11 @@ def pos_earn(request, code):
             currency=request.city.currency,
             idempotency_key=key,
             actor=request.user,
+            offer_code=data["offer"],
         )
 
-    return _book(request, merchant, EarnForm, book)
+    form = EarnForm(request.POST, offers=_offers(request, merchant))
+    return _book(request, merchant, form, book)
 
 
 @city_required
@@ -371,7 +388,7 @@ def pos_redeem(request, code):
             actor=request.user,
         )
 
-    return _book(request, merchant, RedeemForm, book)
+    return _book(request, merchant, RedeemForm(request.POST), book)
 
 
 @city_required

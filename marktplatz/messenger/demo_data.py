@@ -88,8 +88,8 @@ def seed(*, city, town, rng, out, **_options) -> None:
 
 
 def _seed_figures(*, city, rng, today) -> None:
-    """Daily figures of every published offer up to today: a funnel from seen to shared,
-    some offers liked more than others."""
+    """Daily figures of every published offer up to today: a funnel from seen to shared
+    and redeemed, some offers liked more than others."""
     days = []
     for offer in Offer.objects.filter(published_at__isnull=False).order_by("pk"):
         appeal = rng.uniform(0.05, 0.35)
@@ -100,7 +100,10 @@ def _seed_figures(*, city, rng, today) -> None:
             days.append(
                 OfferDay(city=city, offer=offer, day=day, impressions=seen, opens=opens,
                          saves=int(opens * rng.uniform(0.05, 0.3)),
-                         shares=int(opens * rng.uniform(0.0, 0.1)))
+                         shares=int(opens * rng.uniform(0.0, 0.1)),
+                         # The town's own offers are not redeemed at a till.
+                         redemptions=int(opens * rng.uniform(0.05, 0.4)) if offer.merchant_id
+                         else 0)
             )  # fmt: skip
             day += dt.timedelta(days=1)
     OfferDay.objects.bulk_create(days, batch_size=1000)

@@ -172,7 +172,7 @@ class OfferDay(CityOwned):
 
     Impressions count an offer that was on a person's screen, opens its page being read,
     shares the share button; each once per person and day. Saves count people who saved
-    it, once each.
+    it, once each; redemptions the purchases booked with it at the till.
     """
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="days")
@@ -181,6 +181,7 @@ class OfferDay(CityOwned):
     opens = models.PositiveIntegerField(default=0)
     saves = models.PositiveIntegerField(default=0)
     shares = models.PositiveIntegerField(default=0)
+    redemptions = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -82,6 +82,12 @@ def live_offers_of(*, merchant: Merchant, user: Any, today: dt.date) -> QuerySet
     return offer_feed(user=user, today=today).filter(merchant=merchant)
 
 
+def till_offers_of(*, merchant: Merchant, today: dt.date) -> QuerySet[Offer]:
+    """The business's own live offers, which a purchase at its till can use (the town's
+    offers are not redeemed at a till: their bonus would be the business's cost)."""
+    return _live(today).filter(merchant=merchant).order_by("title")
+
+
 def visible_offer(*, code: str, user: Any, today: dt.date) -> Offer:
     """A live offer the person may see; staff of its business and the operator also see
     it before and after it is live. Anything else is a 404."""
@@ -129,7 +135,7 @@ def category_choices() -> list[tuple[str, str]]:
 
 # --- Figures --------------------------------------------------------------------------
 
-FIGURES = ("impressions", "opens", "saves", "shares")
+FIGURES = ("impressions", "opens", "saves", "shares", "redemptions")
 
 
 def _rates(totals: dict[str, int]) -> dict[str, float | None]:

@@ -148,6 +148,18 @@ def offer_seen(*, offer: Offer, kind: str, viewer: str, day: dt.date) -> bool:
     return True
 
 
+def offer_redeemed(*, booking: Any) -> bool:
+    """Count the purchase ``booking`` as a redemption of the offer it used at the till
+    (sent once per booking: on ``booking_created``, which a replay does not send)."""
+    if not booking.offer_code or booking.merchant_id is None:
+        return False
+    offer = Offer.objects.filter(code=booking.offer_code, merchant_id=booking.merchant_id).first()
+    if offer is None:
+        return False
+    _count(offer=offer, kind="redemptions", day=booking.city.local_date(booking.created_at))
+    return True
+
+
 def offer_save_for_later(*, user: Any, offer: Offer, day: dt.date) -> SavedOffer:
     """Keep ``offer`` for ``user``; saving it again changes nothing."""
     return _once(

@@ -220,25 +220,35 @@ def _offer_list(request, *, merchant, offers, new_url: str):
             "rows": rows,
             "new_url": new_url,
             "average": average,
-            "chart": (chart := _rate_chart(rows, average)),
-            "chart_height": len(chart) * CHART_ROW_PX,
+            "charts": [
+                {"title": title, "bars": bars, "height": len(bars) * CHART_ROW_PX}
+                for title, kind in (
+                    (_("Opened, as a share of those who saw the offer"), "opens"),
+                    (
+                        _("Redeemed at the till, as a share of those who saw the offer"),
+                        "redemptions",
+                    ),
+                )
+                if (bars := _rate_chart(rows, average, kind))
+            ],
             "chart_label_px": CHART_LABEL_PX,
         },
     )
 
 
-def _rate_chart(rows, average) -> list[dict]:
-    """Bars of the open rate of each offer that was seen, and the town's average, as
-    percentages of the widest bar (drawn as SVG by the template, with a table beside)."""
+def _rate_chart(rows, average, kind: str) -> list[dict]:
+    """Bars of one rate (``kind``) of each offer that was seen, and the town's average, as
+    percentages of the widest bar (drawn as SVG by the template, with a table beside).
+    None where no offer has a rate above zero."""
     bars = [
-        {"label": offer.title, "rate": figures["rates"]["opens"], "town": False}
+        {"label": offer.title, "rate": figures["rates"][kind], "town": False}
         for offer, _state, _label, figures in rows
-        if figures["rates"]["opens"] is not None
+        if figures["rates"][kind] is not None
     ]
-    if not bars:
+    if not any(bar["rate"] for bar in bars):
         return []
-    if average["rates"]["opens"] is not None:
-        bars.append({"label": _("Town average"), "rate": average["rates"]["opens"], "town": True})
+    if average["rates"][kind] is not None:
+        bars.append({"label": _("Town average"), "rate": average["rates"][kind], "town": True})
     widest = max(bar["rate"] for bar in bars) or 1
     for index, bar in enumerate(bars):
         bar["width"] = round(CHART_BAR_PX * bar["rate"] / widest, 1)

@@ -24,6 +24,7 @@ from marktplatz.ledger.models import Account, Transfer
 from marktplatz.loyalty import services
 from marktplatz.loyalty.errors import LoyaltyError
 from marktplatz.loyalty.models import Booking, Card, Member, PointsLot
+from marktplatz.loyalty.offers import TillOffer, till_offers_wanted
 from marktplatz.merchants.models import Merchant
 from marktplatz.testing import factories
 
@@ -39,6 +40,8 @@ def _postgres_only():
 amounts = st.integers(min_value=1, max_value=60000)
 PARAMETERS = {
     "earn": (st.integers(0, 1), st.integers(1, 3000) | amounts),
+    # A purchase of 5 € with an offer of b bonus points (up to past the daily cap).
+    "offer_earn": (st.integers(0, 1), st.integers(0, 800)),
     "spend_all": (st.integers(0, 1), st.just(0)),
     "spend_and_return": (st.integers(0, 1), st.integers(1, 100)),
     "refund": (st.integers(0, 5), st.integers(0, 60000)),
@@ -55,11 +58,23 @@ PARAMETERS = {
 # Drawn alike from this list, so what should happen often is listed more than once.
 # Spending every point makes the next refund leave a debt that later purchases repay;
 # blocking the card or closing a business is rare, since after it little books at all.
-KINDS = ["earn"] * 12 + ["spend_all"] * 2 + ["spend_and_return"] * 4 + ["refund"] * 4 + [
+KINDS = ["earn"] * 12 + ["offer_earn"] * 3 + ["spend_all"] * 2 + ["spend_and_return"] * 4 + ["refund"] * 4 + [
     "retry", "retry", "conflict", "redeem", "redeem", "days", "days", "month", "expire",
     "unknown_card", "block", "shop_closes",
 ]  # fmt: skip
 operation = st.sampled_from(KINDS).flatmap(lambda kind: st.tuples(st.just(kind), *PARAMETERS[kind]))
+
+
+def _offers(sender, *, merchant, today, **kwargs):
+    """Every business of the comparison has an offer OFFERn of n bonus points, n ≤ 800."""
+    return [TillOffer(code=f"OFFER{n}", title="Angebot", bonus_points=n) for n in range(801)]
+
+
+@pytest.fixture(autouse=True)
+def offers_at_the_till():
+    till_offers_wanted.connect(_offers, dispatch_uid="test_earn_paths_offers")
+    yield
+    till_offers_wanted.disconnect(dispatch_uid="test_earn_paths_offers")
 
 
 class Town:
@@ -85,12 +100,12 @@ class Town:
         self.bookings: list[Booking] = []
         self.last_amount = 0
 
-    def earn(self, shop: int, amount: int, key: str, card: str | None = None):
+    def earn(self, shop: int, amount: int, key: str, card: str | None = None, offer=""):
         with override_settings(LOYALTY_EARN_SQL=self.sql):
             booking, created = services.earn(
                 city=self.city, merchant=Merchant.objects.get(pk=self.shops[shop].pk),
                 card=card or self.card.number, purchase_minor=amount, currency="EUR",
-                idempotency_key=key, now=self.now,
+                idempotency_key=key, now=self.now, offer_code=offer,
             )  # fmt: skip
         if created:
             self.bookings.append(booking)
@@ -102,6 +117,10 @@ class Town:
             self.keys.append(f"k{step}")
             self.last_amount = b
             return self.earn(a, b, self.keys[-1])
+        if kind == "offer_earn":
+            self.keys.append(f"k{step}")
+            self.last_amount = 500
+            return self.earn(a, 500, self.keys[-1], offer=f"OFFER{b}")
         if kind == "retry" and self.keys:
             return self.earn(0, self.last_amount, self.keys[-1])
         if kind == "conflict" and self.keys:
@@ -172,7 +191,7 @@ class Town:
             "bookings": [
                 (b.kind, b.points, b.purchase_minor, b.shortfall,
                  self.shops.index(b.merchant) if b.merchant_id else None,
-                 order.get(b.original_id), b.transaction.reason_code)
+                 order.get(b.original_id), b.transaction.reason_code, b.offer_code)
                 for b in Booking.objects.filter(city=self.city).order_by("pk")
                 .select_related("transaction", "merchant")
             ],

@@ -28,6 +28,8 @@ MARKTPLATZ_BASE_DOMAIN = env_str("MARKTPLATZ_BASE_DOMAIN", "localhost")
 SITE_NAME = env_str("SITE_NAME", "Marktplatz")
 
 INSTALLED_APPS = [
+    # daphne first: its runserver serves HTTP and WebSockets (the chat) from one ASGI server.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "channels",
     "marktplatz.core",
     "marktplatz.cities",
     "marktplatz.audit",
@@ -56,6 +59,7 @@ INSTALLED_APPS = [
     "marktplatz.purses",
     "marktplatz.settlement",
     "marktplatz.messenger",
+    "marktplatz.chat",
     "marktplatz.dashboard",
     "marktplatz.demo",
 ]
@@ -139,6 +143,19 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The chat's real-time delivery (Django Channels): with Redis, a message posted on one app
+# server reaches the WebSockets held by every other; without it (the demo, one process)
+# the in-memory layer.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "mp-chat"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -210,6 +227,9 @@ MAP_ATTRIBUTION = env_str(
 )
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Files that only a view hands out after checking who asks (chat pictures): never served
+# by the web server or below MEDIA_URL.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -252,6 +272,8 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
 # Unknown cards, vouchers and reward codes a business may try (all its tills together)
 # per window before every lookup is refused for the rest of it (marktplatz.core.throttle).
 GUESS_LIMIT = env_int("GUESS_LIMIT", 30)
+# Chat messages a person may send per minute (all conversations together).
+CHAT_MESSAGES_PER_MINUTE = env_int("CHAT_MESSAGES_PER_MINUTE", 20)
 GUESS_WINDOW_SECONDS = env_int("GUESS_WINDOW_SECONDS", 600)
 # The largest request body the POS API takes (a 413 beyond).
 POS_API_MAX_BODY_BYTES = env_int("POS_API_MAX_BODY_BYTES", 64 * 1024)

@@ -87,6 +87,49 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class AsgiServer:
+    """The ASGI application (pages and WebSockets) served by uvicorn in a thread of the
+    test process, on the live server's database, as the demo serves it with daphne."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+        from marktplatz.asgi import application
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            ASGIStaticFilesHandler(application), host="127.0.0.1", port=port,
+            log_level="warning", ws="websockets", lifespan="off",
+        )  # fmt: skip
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        import time
+
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def asgi_server(live_server) -> Iterator[AsgiServer]:
+    server = AsgiServer()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def page(browser, live_server) -> Iterator:
     # The app sends a strict Content-Security-Policy; bypass it so axe can be injected.

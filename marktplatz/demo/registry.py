@@ -70,6 +70,7 @@ SEEDERS = (
     "marktplatz.purses.demo_data",
     "marktplatz.settlement.demo_data",
     "marktplatz.messenger.demo_data",
+    "marktplatz.chat.demo_data",
 )
 
 DEMO_PASSWORD = "marktplatz-demo"  # noqa: S105 - printed to the person running the demo

@@ -4,7 +4,7 @@ and answers a repeated request like the first (pressing a button twice changes n
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -13,31 +13,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from marktplatz.audit.services import audit_record
+from marktplatz.core.once import row_once
 from marktplatz.merchants.models import Merchant
 from marktplatz.messenger.models import Follow, Offer, OfferDay, SavedOffer
 
-M = TypeVar("M", Follow, SavedOffer)
-
-
-def _once(model: type[M], *, city: Any, then=None, **lookup: Any) -> tuple[M, bool]:
-    """The row of ``model`` matching ``lookup`` (unique), made if missing; whether this
-    call made it. ``then()`` runs in the same transaction as the insert."""
-    row = model.objects.filter(**lookup).first()
-    if row is not None:
-        return row, False
-    try:
-        with transaction.atomic():
-            row = model.objects.create(city=city, **lookup)
-            if then is not None:
-                then()
-    except IntegrityError:
-        # The same request, sent twice at once: the other one made the row.
-        return model.objects.get(**lookup), False
-    return row, True
-
 
 def _follow(*, city: Any, user: Any, merchant: Merchant | None, category: str) -> Follow:
-    return _once(Follow, city=city, user=user, merchant=merchant, category=category)[0]
+    return row_once(Follow, city=city, user=user, merchant=merchant, category=category)[0]
 
 
 def merchant_follow(*, user: Any, merchant: Merchant) -> Follow:
@@ -162,7 +144,7 @@ def offer_redeemed(*, booking: Any) -> bool:
 
 def offer_save_for_later(*, user: Any, offer: Offer, day: dt.date) -> SavedOffer:
     """Keep ``offer`` for ``user``; saving it again changes nothing."""
-    return _once(
+    return row_once(
         SavedOffer,
         city=offer.city,
         user=user,

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from marktplatz.accounts.models import Invitation, Role
 from marktplatz.accounts.selectors import token_hash
+from marktplatz.chat import services as chat
+from marktplatz.chat.models import CannedReply, Conversation, Message, MessageReport
 from marktplatz.loyalty.models import MemberEvent, Reward
 from marktplatz.messenger.models import Follow, Offer, SavedOffer
 from marktplatz.testing import factories
@@ -81,7 +83,18 @@ def town_b_objects(town_b, shop_b, charlie):
     )
     offer = factories.offer(city=town_b, merchant=shop_b)
     town_offer = factories.offer(city=town_b)
+    citizen = factories.person("ben@example.org", town_b, "citizen")
+    conversation = chat.conversation_open(citizen=citizen, merchant=shop_b)
+    message, _created = chat.message_post(
+        conversation=conversation, sender=cashier, side="merchant", body="Grüezi"
+    )
+    report = chat.message_report(message=message, reporter=citizen)
+    reply = chat.canned_reply_save(merchant=shop_b, title="Hoi", body="Hoi!", actor=charlie)
     return {
+        "conversation": conversation.code,
+        "chat_message": (conversation.code, message.code),
+        "canned_reply": (shop_b.code, reply.code),
+        "chat_report": report.code,
         "offer": offer.code,
         "merchant_offer": (shop_b.code, offer.code),
         "town_offer": town_offer.code,
@@ -108,6 +121,20 @@ def town_b_objects(town_b, shop_b, charlie):
 
 # url name → which object of town B goes into its URL
 OBJECT_VIEWS = {
+    "conversation_start": "merchant",
+    "conversation": "conversation",
+    "conversation_send": "conversation",
+    "conversation_poll": "conversation",
+    "conversation_read": "conversation",
+    "conversation_state": "conversation",
+    "conversation_assign": "conversation",
+    "conversation_block": "conversation",
+    "message_report": "chat_message",
+    "message_picture": "chat_message",
+    "inbox": "merchant",
+    "inbox_replies": "merchant",
+    "inbox_reply_delete": "canned_reply",
+    "operator_report_handled": "chat_report",
     "merchant_detail": "merchant",
     "merchant_home": "merchant",
     "merchant_edit": "merchant",
@@ -161,6 +188,14 @@ OBJECT_VIEWS = {
 
 
 POST_ONLY = {
+    "conversation_start",
+    "conversation_send",
+    "conversation_read",
+    "conversation_state",
+    "conversation_assign",
+    "conversation_block",
+    "inbox_reply_delete",
+    "operator_report_handled",
     "role_revoke",
     "invitation_revoke",
     "pos_card",
@@ -223,6 +258,10 @@ def test_it_gives_404_for_objects_of_another_town(
     assert not Offer.objects.filter(withdrawn_at__isnull=False).exists()
     assert not Follow.objects.exists()
     assert not SavedOffer.objects.exists()
+    assert list(Message.objects.values_list("body", flat=True)) == ["Grüezi"]
+    assert Conversation.objects.get().state == "open" and not Conversation.objects.get().blocked_at
+    assert CannedReply.objects.count() == 1
+    assert MessageReport.objects.get().handled_at is None
 
 
 def test_it_keeps_town_a_staff_out_of_town_b_pages(client, alice, town_b_objects, url, town_b):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
 
 import pytest
@@ -21,10 +22,12 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from PIL import Image
 
 from marktplatz.accounts.models import Invitation
 from marktplatz.accounts.selectors import token_hash
 from marktplatz.api.services import terminal_key_create
+from marktplatz.chat import services as chat
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.models import MemberEvent, Reward
 from marktplatz.messenger import services as messenger
@@ -44,6 +47,14 @@ _PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 TOKEN = "an-open-invitation-token"
+
+
+def _picture() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 120, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
 MONTH = timezone.localdate().replace(day=1)
 
 # Who opens a page. "stranger" is a citizen of the town without any other role.
@@ -65,6 +76,8 @@ BACK_OFFICE = {"citizen": 403, "anon": LOGIN}
 MERCHANT_ONLY = {"citizen": 404, "anon": LOGIN}
 MEMBER = {"citizen": 200, "anon": LOGIN}
 PUBLIC = {"citizen": 200, "anon": 200}
+NOT_IN_IT = {"op_admin": 404, "stranger": 404, "anon": LOGIN}
+CONVERSATION = {"citizen": 200, "owner": 200, "cashier": 200, **NOT_IN_IT}
 
 # url name → (which objects go into its URL, {persona: expected status}).
 PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
@@ -107,6 +120,15 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
     "operator_offers": (None, {"op_admin": 200, "op_staff": 200, **BACK_OFFICE}),
     "operator_offer_new": (None, {"op_admin": 200, **BACK_OFFICE}),
     "operator_offer_edit": ("town_offer", {"op_admin": 200, "op_staff": 200, **BACK_OFFICE}),
+    # Chat: the citizen and the business's staff, nobody else (the operator neither)
+    "conversations": (None, MEMBER),
+    "conversation": ("conversation", CONVERSATION),
+    "conversation_poll": ("conversation", CONVERSATION),
+    "message_picture": ("picture_message", CONVERSATION),
+    "message_report": ("reported_message", {"citizen": 200, "owner": 404, **NOT_IN_IT}),
+    "inbox": ("merchant", {"owner": 200, "cashier": 200, **NOT_IN_IT}),
+    "inbox_replies": ("merchant", {"owner": 200, "manager": 200, "cashier": 403, **NOT_IN_IT}),
+    "operator_chat_reports": (None, {"op_admin": 200, "op_staff": 200, **BACK_OFFICE}),
     # The city card
     "card": (None, {"op_admin": 200, **MEMBER}),
     "card_join": (None, {"citizen": 302, "stranger": 200, "anon": LOGIN}),
@@ -186,6 +208,14 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
 
 # Patterns that take no GET: opening them answers 405 (or redirects), never 5xx.
 POST_ONLY = {
+    "conversation_start",
+    "conversation_send",
+    "conversation_read",
+    "conversation_state",
+    "conversation_assign",
+    "conversation_block",
+    "inbox_reply_delete",
+    "operator_report_handled",
     "merchant_follow",
     "offer_events",
     "offer_save",
@@ -359,6 +389,18 @@ def world(town):
     town_offer.image.save("stadtfest.png", ContentFile(_PNG), save=True)
     messenger.merchant_follow(user=people["citizen"], merchant=shop)
     messenger.category_follow(city=town, user=people["citizen"], category="books")
+    # A conversation of the citizen with the bakery: a question, an answer with a picture
+    # (reported by the citizen), a canned reply of the bakery.
+    conversation = chat.conversation_open(citizen=people["citizen"], merchant=shop)
+    chat.message_post(
+        conversation=conversation, sender=people["citizen"], side="citizen", body="Brezeln?"
+    )
+    answer, _created = chat.message_post(
+        conversation=conversation, sender=people["owner"], side="merchant", body="Ja!",
+        image=ContentFile(_picture(), name="brezel.png"),
+    )  # fmt: skip
+    chat.message_report(message=answer, reporter=people["citizen"], reason="Test")
+    chat.canned_reply_save(merchant=shop, title="Hallo", body="Guten Tag!", actor=people["owner"])
     mail.outbox.clear()
     return {
         "town": town,
@@ -382,6 +424,9 @@ def world(town):
             "offer": (offer.code,),
             "merchant_offer": (shop.code, offer.code),
             "town_offer": (town_offer.code,),
+            "conversation": (conversation.code,),
+            "picture_message": (conversation.code, answer.code),
+            "reported_message": (conversation.code, answer.code),
         },
     }
 

@@ -31,6 +31,7 @@ def _operator_links(*, admin: bool) -> list[dict[str, str]]:
         _link(_("City card"), "operator_card"),
         _link(_("City vouchers"), "operator_vouchers"),
         _link(_("Offers"), "operator_offers"),
+        _link(_("Reported messages"), "operator_chat_reports"),
         _link(_("Settlement"), "operator_settlement"),
         _link(_("Employers"), "operator_employers"),
         _link(_("Staff"), "town_staff"),
@@ -49,6 +50,7 @@ def _merchant_links(role: Any) -> list[dict[str, str]]:
             _link(_("Today's bookings"), "pos_today", code),
             _link(_("Take a city voucher"), "merchant_vouchers", code),
             _link(_("Card purse payment"), "merchant_card_payment", code),
+            _link(_("Inbox"), "inbox", code),
         ]
     links.append(_link(_("Rewards"), "merchant_rewards", code))
     if role.kind != RoleKind.MERCHANT_CASHIER:

@@ -34,6 +34,7 @@ def test_a_citizen_keeps_the_citizen_menu(client, dave):
         "/altdorf/card/",
         "/altdorf/rewards/",
         "/altdorf/follows/",
+        "/altdorf/messages/",
         "/altdorf/me/",
     ]
 

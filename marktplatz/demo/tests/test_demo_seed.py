@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management import call_command
 
 from marktplatz.accounts.models import Role, User
+from marktplatz.chat.models import CannedReply, Conversation, Message, MessageReport
 from marktplatz.cities.models import City
 from marktplatz.core.tenancy import scopes_disabled
 from marktplatz.ledger.selectors import ledger_verify
@@ -28,6 +29,8 @@ def _counts():
         Offer.objects.count(),
         Follow.objects.count(),
         OfferDay.objects.count(),
+        Conversation.objects.count(),
+        Message.objects.count(),
     )
 
 
@@ -99,6 +102,15 @@ def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(
     with city_scope(city):
         first_day = OfferDay.objects.order_by("day").first().day
         assert (timezone.localdate() - first_day).days > 330  # a year of figures
+        # Conversations in every state; the demo citizen's with the owner's business is
+        # open with an unread question; canned replies, an away message, one report.
+        assert set(Conversation.objects.values_list("state", flat=True)) == {
+            "open", "pending", "snoozed", "resolved",
+        }  # fmt: skip
+        mine = Conversation.objects.get(citizen=citizen, merchant=owner.merchant)
+        assert mine.state == "open" and mine.merchant_read < mine.messages.get().pk
+        assert CannedReply.objects.filter(merchant=owner.merchant).count() == 3
+        assert MessageReport.objects.count() == 1
     # The demo's bank statement pays two orders and the open employer invoice.
     with scopes_disabled():
         city = City.objects.get(slug="rheinstadt")

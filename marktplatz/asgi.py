@@ -3,6 +3,7 @@ WebSockets (Django Channels). The demo serves both from one process with the in-
 channel layer; production runs several ASGI servers with the Redis channel layer
 (docs/operations.md)."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -21,6 +22,9 @@ from marktplatz.handlers import API_PATH, import_url_patterns, with_middleware  
 
 api = with_middleware(ASGIHandler, settings.API_MIDDLEWARE)
 import_url_patterns()
+# What the start-up made lives as long as the process: kept out of the garbage collector's
+# full passes, which otherwise walk it again and again while sockets wait.
+gc.freeze()
 
 
 async def http(scope, receive, send):

@@ -150,7 +150,17 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "mp-chat"},
+            # socket_timeout above the layer's blocking read of 5 s: redis-py's default is
+            # 5 s too, and a read that loses that race kills every socket of the server
+            # that was waiting (test_two_servers waits longer than that). redis-py's pool
+            # refuses a 101st connection instead of waiting: hundreds of sockets of one
+            # server may send at once (bench/chat). The sockets of one process share one
+            # queue in Redis, and a message to a full queue is dropped: room for bursts.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 2000}],
+                "prefix": "mp-chat",
+                "capacity": 5000,
+            },
         }
     }
 else:
@@ -274,6 +284,8 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
 GUESS_LIMIT = env_int("GUESS_LIMIT", 30)
 # Chat messages a person may send per minute (all conversations together).
 CHAT_MESSAGES_PER_MINUTE = env_int("CHAT_MESSAGES_PER_MINUTE", 20)
+# Only bench/chat sets it: mounts its WebSocket relay anchor (marktplatz/chat/anchor.py).
+CHAT_BENCH_ANCHOR = env_bool("CHAT_BENCH_ANCHOR", False)
 GUESS_WINDOW_SECONDS = env_int("GUESS_WINDOW_SECONDS", 600)
 # The largest request body the POS API takes (a 413 beyond).
 POS_API_MAX_BODY_BYTES = env_int("POS_API_MAX_BODY_BYTES", 64 * 1024)

@@ -6,10 +6,12 @@ send messages and read receipts itself (through the same services as the forms).
 ``…/ws/inbox/<business>/`` is held by a business's inbox: it hears that something
 changed, and the page reloads its list. The town comes from the host or the first path
 segment, as for pages; the person from the session cookie. Anybody who may not see the
-conversation or inbox is refused (close code 4404; 4401 when not logged in)."""
+conversation or inbox is refused before the socket opens: the server answers the
+handshake with HTTP 403 (close code 4404 in Channels' terms; 4401 when not logged in)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -21,6 +23,7 @@ from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone, translation
 
 from marktplatz.chat import realtime, selectors, services
+from marktplatz.chat.models import Message
 from marktplatz.cities.selectors import city_for_host, city_for_slug
 from marktplatz.core.tenancy import city_scope, scopes_disabled
 
@@ -80,21 +83,27 @@ class _TownConsumer(AsyncJsonWebsocketConsumer):
     def join(self) -> list[str]:
         raise NotImplementedError
 
-    async def run(self, function, *args: Any, **kwargs: Any) -> Any:
-        def scoped() -> Any:
-            prefix = get_script_prefix()
-            set_script_prefix(self.script_prefix)
-            try:
-                with (
-                    city_scope(self.city),
-                    translation.override(self.language),
-                    timezone.override(self.city.time_zone),
-                ):
-                    return function(*args, **kwargs)
-            finally:
-                set_script_prefix(prefix)
+    def scoped(self, function, *args: Any, **kwargs: Any) -> Any:
+        """``function`` in the town's scope, language, time zone and address prefix."""
+        prefix = get_script_prefix()
+        set_script_prefix(self.script_prefix)
+        try:
+            with (
+                city_scope(self.city),
+                translation.override(self.language),
+                timezone.override(self.city.time_zone),
+            ):
+                return function(*args, **kwargs)
+        finally:
+            set_script_prefix(prefix)
 
-        return await database_sync_to_async(scoped)()
+    async def run(self, function, *args: Any, **kwargs: Any) -> Any:
+        """``function`` (which reads or writes the database) in a worker thread. Not the
+        one thread Django's sync code shares by default: every socket's calls stand on
+        their own, and a process holds hundreds of sockets."""
+        return await database_sync_to_async(self.scoped, thread_sensitive=False)(
+            function, *args, **kwargs
+        )
 
 
 class ConversationConsumer(_TownConsumer):
@@ -109,22 +118,35 @@ class ConversationConsumer(_TownConsumer):
         if not isinstance(content, dict):
             return
         if content.get("type") == "send":
-            error = await self.run(self._send, content)
+            error, events = await self.run(self._collect, self._send, content)
             if error:
                 await self.send_json({"type": "error", "message": error, "key": content.get("key")})
         elif content.get("type") == "read" and isinstance(content.get("upto"), int):
-            await self.run(
+            _changed, events = await self.run(
+                self._collect,
                 services.conversation_read,
                 conversation=self.conversation,
                 side=self.side,
                 upto=content["upto"],
             )
+        else:
+            return
+        for groups, event in events:
+            for group in groups:
+                await self.channel_layer.group_send(group, event)
+
+    @staticmethod
+    def _collect(function, *args: Any, **kwargs: Any) -> tuple[Any, list]:
+        """``function``'s answer and the real-time events of what it committed, which the
+        consumer sends itself (see ``realtime.collected``)."""
+        with realtime.collected() as events:
+            answer = function(*args, **kwargs)
+        return answer, events
 
     def _send(self, content: dict) -> str | None:
         body, key = content.get("body"), content.get("key")
         if not isinstance(body, str) or not isinstance(key, str | None):
             return str(translation.gettext("Write a message or add a picture."))
-        self.conversation.refresh_from_db(fields=["blocked_at"])
         try:
             services.message_post(
                 conversation=self.conversation,
@@ -138,22 +160,26 @@ class ConversationConsumer(_TownConsumer):
         return None
 
     async def chat_messages(self, event: dict) -> None:
-        rendered = await self.run(self._render, event["ids"])
+        # Rendered here, in order, from the event's fields: no database, no thread.
+        rendered = self.scoped(self._render, event["messages"])
         await self.send_json({"type": "messages", "messages": rendered})
 
-    def _render(self, ids: list[int]) -> list[dict]:
-        self.conversation.refresh_from_db()
-        messages = selectors.messages_by_id(conversation=self.conversation, ids=ids)
-        return [
-            {
-                "id": message.pk,
-                "html": render_to_string(
-                    "chat/_message.html",
-                    {"message": message, "viewer_side": self.side, "city": self.city},
-                ),
-            }
-            for message in messages
-        ]
+    def _render(self, fields: list[dict]) -> list[dict]:
+        rendered = []
+        for item in fields:
+            message = Message(
+                pk=item["id"],
+                code=item["code"],
+                side=item["side"],
+                body=item["body"],
+                image=item["image"],
+                created_at=dt.datetime.fromisoformat(item["created_at"]),
+                conversation=self.conversation,
+            )
+            context = {"message": message, "viewer_side": self.side, "city": self.city}
+            html = render_to_string("chat/_message.html", context)
+            rendered.append({"id": message.pk, "html": html})
+        return rendered
 
     async def chat_read(self, event: dict) -> None:
         if event["side"] != self.side:

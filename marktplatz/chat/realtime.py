@@ -2,12 +2,15 @@
 event on the channel layer once the change has committed (Redis in production, so that
 every app server's WebSockets hear it; in memory in the demo's one process).
 
-The events carry ids only; each WebSocket consumer reads and renders what its own person
-may see (``chat.consumers``)."""
+The events carry the new messages' fields; each WebSocket consumer renders them for its
+own person, in their language, without reading them again (``chat.consumers``)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -36,15 +39,52 @@ def _send(groups: list[str], event: dict[str, Any]) -> None:
             log.exception("real-time delivery to %s failed", group)
 
 
+# Inside ``collected()`` (a WebSocket consumer's own call) events are kept for the caller
+# to send from its event loop, instead of blocking this thread until the loop has sent
+# them.
+_collecting: ContextVar[list | None] = ContextVar("marktplatz_chat_collecting", default=None)
+
+
+@contextmanager
+def collected() -> Iterator[list[tuple[list[str], dict[str, Any]]]]:
+    """Keep the events of the committed changes in the block, as (groups, event)."""
+    events: list[tuple[list[str], dict[str, Any]]] = []
+    token = _collecting.set(events)
+    try:
+        yield events
+    finally:
+        _collecting.reset(token)
+
+
 def _after_commit(groups: list[str], event: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: _send(groups, event))
+    events = _collecting.get()
+    if events is not None:
+        transaction.on_commit(lambda: events.append((groups, event)))
+    else:
+        transaction.on_commit(lambda: _send(groups, event))
 
 
-def publish_messages(conversation: Any, message_ids: list[int]) -> None:
+def _fields(message: Any) -> dict[str, Any]:
+    """What a consumer needs to render a message, without reading it again."""
+    return {
+        "id": message.pk,
+        "code": message.code,
+        "side": message.side,
+        "body": message.body,
+        "image": message.image.name if message.image else "",
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def publish_messages(conversation: Any, messages: list[Any]) -> None:
     """New messages of ``conversation`` (call inside the transaction that made them)."""
     _after_commit(
         [conversation_group(conversation.pk), inbox_group(conversation.merchant_id)],
-        {"type": "chat.messages", "ids": message_ids, "conversation": conversation.pk},
+        {
+            "type": "chat.messages",
+            "conversation": conversation.pk,
+            "messages": [_fields(message) for message in messages],
+        },
     )
 
 

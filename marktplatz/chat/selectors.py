@@ -117,14 +117,6 @@ def messages_of(*, conversation: Conversation, after: int = 0, last: int = 200) 
     return list(reversed(rows.order_by("-pk")[:last]))
 
 
-def messages_by_id(*, conversation: Conversation, ids: list[int]) -> list[Message]:
-    return list(
-        Message.objects.filter(conversation=conversation, pk__in=ids)
-        .select_related("sender")
-        .order_by("pk")
-    )
-
-
 def message_in(*, conversation: Conversation, code: str) -> Message:
     message = Message.objects.filter(conversation=conversation, code=code).first()
     if message is None:

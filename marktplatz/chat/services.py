@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,10 +111,9 @@ def message_post(
     _throttle(sender)
     try:
         with transaction.atomic():
-            locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
             message = Message(
-                city=locked.city,
-                conversation=locked,
+                city=conversation.city,
+                conversation=conversation,
                 side=side,
                 sender=sender,
                 body=body,
@@ -123,42 +123,63 @@ def message_post(
                 message.image.save(picture.name, picture, save=False)
             message.save()
             posted = [message]
+            # One statement updates the conversation (and takes its row lock): the
+            # citizen's message reopens it, unless the business blocked the citizen
+            # meanwhile, which rolls the message back.
+            rows = Conversation.objects.filter(pk=conversation.pk)
             changes: dict[str, Any] = {"last_message_at": now}
             if side == Side.CITIZEN:
-                changes["citizen_read"] = Greatest("citizen_read", message.pk)
-                if locked.state != State.OPEN:
-                    changes.update(state=State.OPEN, snoozed_until=None)
-                away = _away_message(locked, now)
-                if away is not None:
-                    posted.append(
-                        Message.objects.create(
-                            city=locked.city, conversation=locked, side=Side.AUTO, body=away
-                        )
-                    )
-                    changes["away_sent_at"] = now
+                rows = rows.filter(blocked_at__isnull=True)
+                changes.update(
+                    citizen_read=Greatest("citizen_read", message.pk),
+                    state=State.OPEN,
+                    snoozed_until=None,
+                )
             else:
                 changes["merchant_read"] = Greatest("merchant_read", message.pk)
-            Conversation.objects.filter(pk=locked.pk).update(**changes)
-            realtime.publish_messages(locked, [m.pk for m in posted])
+            if not rows.update(**changes):
+                raise _Blocked
+            away = _away_message(conversation, now) if side == Side.CITIZEN else None
+            if away is not None:
+                posted.append(
+                    Message.objects.create(
+                        city=conversation.city, conversation=conversation, side=Side.AUTO,
+                        body=away,
+                    )
+                )  # fmt: skip
+            realtime.publish_messages(conversation, posted)
+    except _Blocked:
+        raise ChatRefused(_("This business does not take messages from you.")) from None
     except IntegrityError:
         # The same form, sent twice at once: the other request posted it.
         return Message.objects.get(conversation=conversation, form_key=form_key), False
     return message, True
 
 
+class _Blocked(Exception):
+    pass
+
+
 def _away_message(conversation: Conversation, now: dt.datetime) -> str | None:
-    """The away text to send now, if the business is closed and has not sent it lately."""
+    """The away text to send now, if the business is closed, has an away message and has
+    not sent it in the conversation lately (claimed by a conditional update, so two
+    messages at once send it once). Call inside the transaction of the message."""
     merchant = conversation.merchant
     if not merchant.opening_hours or _open_now(merchant, now):
-        return None
-    if conversation.away_sent_at is not None and now - conversation.away_sent_at < AWAY_EVERY:
         return None
     text = (
         InboxSettings.objects.filter(merchant=merchant)
         .values_list("away_message", flat=True)
         .first()
     )
-    return text or None
+    if not text:
+        return None
+    claimed = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .filter(Q(away_sent_at__isnull=True) | Q(away_sent_at__lt=now - AWAY_EVERY))
+        .update(away_sent_at=now)
+    )
+    return text if claimed else None
 
 
 def conversation_read(*, conversation: Conversation, side: str, upto: int) -> bool:

@@ -119,6 +119,8 @@ def test_a_message_posted_on_one_server_reaches_a_socket_on_the_other(
     )
     with citizen, httpx.Client(base_url=f"http://127.0.0.1:{second}/altdorf") as staff:
         staff.cookies.set("sessionid", _session(bob))
+        # Idle for longer than the channel layer's blocking read (5 s): the socket stays.
+        time.sleep(6.5)
         page = staff.get(f"/conversations/{conversation.code}/")
         assert page.status_code == 200
         key = re.search(r'name="key" value="([^"]+)"', page.text).group(1)

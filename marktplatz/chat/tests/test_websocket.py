@@ -36,6 +36,14 @@ def _socket(path: str, session: str | None = None, language: str = "en") -> Webs
     return WebsocketCommunicator(application, path, headers=headers)
 
 
+async def _open(path: str, session: str, language: str = "en") -> WebsocketCommunicator:
+    """A socket of ``session`` on ``path``, connected."""
+    socket = _socket(path, session, language)
+    connected, _code = await socket.connect()
+    assert connected
+    return socket
+
+
 def _post(conversation, sender, side, body):
     return services.message_post(conversation=conversation, sender=sender, side=side, body=body)
 
@@ -45,9 +53,7 @@ def test_a_message_reaches_the_open_page_at_once(town_a, shop_a, dave, bob):
     dave_session, bob_session = _session(dave), _session(bob)
 
     async def scenario():
-        citizen = _socket(f"/altdorf/ws/chat/{conversation.code}/", dave_session)
-        connected, _ = await citizen.connect()
-        assert connected
+        citizen = await _open(f"/altdorf/ws/chat/{conversation.code}/", dave_session)
         await sync_to_async(_post)(conversation, bob, "merchant", "Ihre <Bestellung> ist da")
         event = await citizen.receive_json_from(timeout=5)
         assert event["type"] == "messages"
@@ -71,8 +77,7 @@ def test_a_message_reaches_the_open_page_at_once(town_a, shop_a, dave, bob):
         }
 
         # The business reads: the citizen's page hears it.
-        staff = _socket(f"/altdorf/ws/chat/{conversation.code}/", bob_session)
-        assert (await staff.connect())[0]
+        staff = await _open(f"/altdorf/ws/chat/{conversation.code}/", bob_session)
         last = await sync_to_async(lambda: Message.objects.order_by("-pk").first().pk)()
         await staff.send_json_to({"type": "read", "upto": last})
         assert await citizen.receive_json_from(timeout=5) == {"type": "read", "upto": last}
@@ -89,8 +94,7 @@ def test_the_page_is_rendered_in_the_persons_language(town_a, shop_a, dave, bob)
     session = _session(dave)
 
     async def scenario():
-        citizen = _socket(f"/altdorf/ws/chat/{conversation.code}/", session, language="de")
-        assert (await citizen.connect())[0]
+        citizen = await _open(f"/altdorf/ws/chat/{conversation.code}/", session, language="de")
         await sync_to_async(_post)(conversation, bob, "merchant", "Hallo")
         event = await citizen.receive_json_from(timeout=5)
         assert "Melden" in event["messages"][0]["html"]
@@ -127,10 +131,28 @@ def test_the_inbox_hears_of_new_messages(town_a, shop_a, dave, bob):
     session = _session(bob)
 
     async def scenario():
-        inbox = _socket(f"/altdorf/ws/inbox/{shop_a.code}/", session)
-        assert (await inbox.connect())[0]
+        inbox = await _open(f"/altdorf/ws/inbox/{shop_a.code}/", session)
         await sync_to_async(_post)(conversation, dave, "citizen", "Hallo")
         assert json.loads(await inbox.receive_from(timeout=5)) == {"type": "changed"}
         await inbox.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_a_block_while_the_page_is_open_stops_the_next_message(town_a, shop_a, dave, bob):
+    conversation = services.conversation_open(citizen=dave, merchant=shop_a)
+    session = _session(dave)
+
+    async def scenario():
+        citizen = await _open(f"/altdorf/ws/chat/{conversation.code}/", session)
+        await sync_to_async(services.citizen_block)(
+            conversation=conversation, blocked=True, actor=bob
+        )
+        await citizen.send_json_to({"type": "send", "body": "Hallo?", "key": "ws-b"})
+        answer = await citizen.receive_json_from(timeout=5)
+        assert answer["type"] == "error"
+        assert answer["message"] == "This business does not take messages from you."
+        await citizen.disconnect()
+
+    async_to_sync(scenario)()
+    assert not Message.objects.exists()

@@ -16,13 +16,17 @@ function csrfToken() {
 }
 
 // A socket that reconnects after a pause, with a fallback while it is down.
+// A server without WebSockets, or one that refuses this person, fails the handshake: after
+// a few failures in a row without ever being open, the page keeps to polling.
 function liveSocket(path, { onMessage, onUp, onDown }) {
   let attempt = 0;
+  let opened = false;
   let socket = null;
   const open = () => {
     socket = new WebSocket(socketUrl(path));
     socket.addEventListener("open", () => {
       attempt = 0;
+      opened = true;
       onUp();
     });
     socket.addEventListener("message", (event) => {
@@ -35,6 +39,7 @@ function liveSocket(path, { onMessage, onUp, onDown }) {
     socket.addEventListener("close", (event) => {
       onDown();
       if (event.code === 4401 || event.code === 4404) return; // refused: polling only
+      if (!opened && attempt >= RETRY_MS.length) return;
       window.setTimeout(open, RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)]);
     });
   };

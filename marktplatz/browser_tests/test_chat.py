@@ -5,7 +5,10 @@ each page checked with axe-core."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.db import OperationalError
 from playwright.sync_api import expect
 
 from marktplatz.browser_tests.tools import needs_browser_tools
@@ -17,11 +20,31 @@ pytestmark = [pytest.mark.browser, needs_browser_tools]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
-def _context(browser, base_url: str, user, **options):
-    """A browser context logged in as ``user`` (the session of a real login)."""
+def _read(query, seconds: float = 10):
+    """``query()``, tried again while SQLite's shared in-memory database is locked by the
+    server writing the same table."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return query()
+        except OperationalError:
+            assert time.monotonic() < deadline, "the database stayed locked"
+            time.sleep(0.1)
+
+
+def _wait_for(condition, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not _read(condition):
+        assert time.monotonic() < deadline, "not recorded in time"
+        time.sleep(0.2)
+
+
+def _context(browser, base_url: str, user, *, csp: bool = False, **options):
+    """A browser context logged in as ``user`` (the session of a real login); with
+    ``csp``, the app's Content-Security-Policy applies (axe-core cannot be injected)."""
     client = factories.LoginClient()
     client.force_login(user)
-    context = browser.new_context(bypass_csp=True, base_url=base_url, **options)
+    context = browser.new_context(bypass_csp=not csp, base_url=base_url, **options)
     context.set_default_timeout(15_000)
     host = base_url.split("//")[1].split(":")[0]
     context.add_cookies(
@@ -60,11 +83,20 @@ def test_a_citizen_and_a_cashier_chat_in_real_time(
     till.get_by_role("button", name="Senden").click()
     expect(phone.locator("#messages li:not(.mine)")).to_contain_text("Ja, noch bis 18 Uhr!")
     expect(till.locator("#messages li")).to_have_count(2)  # not doubled by the socket
-    assert list(Message.objects.order_by("pk").values_list("side", flat=True)) == [
-        "citizen",
-        "merchant",
-    ]
-    assert Conversation.objects.get().citizen_read == Message.objects.order_by("-pk")[0].pk
+    sides = _read(lambda: list(Message.objects.order_by("pk").values_list("side", flat=True)))
+    assert sides == ["citizen", "merchant"]
+    # The phone tells the server it has read the answer (over the socket, a moment later).
+    last = _read(lambda: Message.objects.order_by("-pk")[0].pk)
+    _wait_for(lambda: Conversation.objects.get().citizen_read == last)
+    code = _read(lambda: Conversation.objects.get().code)
+
+    # Under the app's own Content-Security-Policy the socket opens too (connect-src 'self').
+    strict = _context(browser, asgi_server.url, citizen, csp=True, **PHONE).new_page()
+    errors = []
+    strict.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    strict.goto(f"/{town_a.slug}/conversations/{code}/")
+    expect(strict.locator("#messages")).to_have_attribute("data-live", "1")
+    assert errors == []
 
 
 def test_without_a_socket_the_page_polls(page, persona, town_a, shop_a, log_in, visit, town_url):

@@ -61,6 +61,9 @@ def test_a_citizen_and_a_cashier_chat_in_real_time(
     cashier = persona("merchant_cashier")
     phone = _context(browser, asgi_server.url, citizen, **PHONE).new_page()
     till = _context(browser, asgi_server.url, cashier).new_page()
+    # A third page under the app's own Content-Security-Policy (its session made now, while
+    # the server writes nothing: SQLite's shared in-memory database locks whole tables).
+    strict = _context(browser, asgi_server.url, citizen, csp=True, **PHONE).new_page()
 
     phone.goto(f"/{town_a.slug}/merchants/{shop_a.code}/")
     phone.get_by_role("button", name="Nachricht schreiben").click()
@@ -91,7 +94,6 @@ def test_a_citizen_and_a_cashier_chat_in_real_time(
     code = _read(lambda: Conversation.objects.get().code)
 
     # Under the app's own Content-Security-Policy the socket opens too (connect-src 'self').
-    strict = _context(browser, asgi_server.url, citizen, csp=True, **PHONE).new_page()
     errors = []
     strict.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     strict.goto(f"/{town_a.slug}/conversations/{code}/")
@@ -108,5 +110,10 @@ def test_without_a_socket_the_page_polls(page, persona, town_a, shop_a, log_in, 
     visit(town_url(town_a, f"conversations/{conversation.code}/"))
     # The WSGI live server has no WebSockets: the page falls back to polling.
     expect(page.locator("#messages")).to_have_attribute("data-live", "0")
-    services.message_post(conversation=conversation, sender=owner, side="merchant", body="Hoi!")
+    # Written while the page polls: tried again should SQLite lock the table (all or nothing).
+    _read(
+        lambda: services.message_post(
+            conversation=conversation, sender=owner, side="merchant", body="Hoi!"
+        )
+    )
     expect(page.locator("#messages")).to_contain_text("Hoi!", timeout=12_000)

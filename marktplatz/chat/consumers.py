@@ -12,6 +12,7 @@ handshake with HTTP 403 (close code 4404 in Channels' terms; 4401 when not logge
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -24,10 +25,9 @@ from django.utils import timezone, translation
 
 from marktplatz.chat import realtime, selectors, services
 from marktplatz.chat.models import Message
+from marktplatz.cities.middleware import chosen_language
 from marktplatz.cities.selectors import city_for_host, city_for_slug
 from marktplatz.core.tenancy import city_scope, scopes_disabled
-
-SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
 def _header(scope: dict, name: bytes) -> str:
@@ -48,16 +48,14 @@ def _town(scope: dict) -> tuple[Any, str]:
         return (city_for_slug(slug) if slug else None), f"/{slug}/"
 
 
-def _language(scope: dict, city: Any) -> str:
-    language = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
-    return language if language in SUPPORTED_LANGUAGES else city.default_language
-
-
 class _TownConsumer(AsyncJsonWebsocketConsumer):
     """Finds the town, the person and their language; runs sync code in the town's scope."""
 
     city: Any = None
     script_prefix = "/"
+    # Each consumer's own: checks that the person may hold this socket (Http404 if not)
+    # and answers the channel-layer groups it listens to.
+    join: Callable[[], list[str]]
     language = "en"
 
     async def websocket_connect(self, message: dict) -> None:
@@ -69,7 +67,8 @@ class _TownConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        self.language = _language(self.scope, self.city)
+        cookie = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+        self.language = chosen_language(cookie, self.city)
         try:
             groups = await self.run(self.join)
         except Http404:
@@ -79,9 +78,6 @@ class _TownConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups = groups
         await self.accept()
-
-    def join(self) -> list[str]:
-        raise NotImplementedError
 
     def scoped(self, function, *args: Any, **kwargs: Any) -> Any:
         """``function`` in the town's scope, language, time zone and address prefix."""

@@ -107,10 +107,6 @@ def conversations_of(*, citizen: Any) -> QuerySet[Conversation]:
     )
 
 
-def unread_of_citizen(*, citizen: Any) -> int:
-    return sum(c.unread for c in conversations_of(citizen=citizen))
-
-
 def messages_of(*, conversation: Conversation, after: int = 0, last: int = 200) -> list[Message]:
     """The ``last`` latest messages after the id ``after``, oldest first."""
     rows = Message.objects.filter(conversation=conversation, pk__gt=after).select_related("sender")

@@ -73,6 +73,14 @@ class CityMiddleware:
         return city
 
 
+def chosen_language(cookie: str | None, city) -> str:
+    """The language of a request (a page or a WebSocket): the visitor's choice (the
+    language cookie), else the town's default, else the platform's."""
+    if cookie in SUPPORTED_LANGUAGES:
+        return cookie
+    return city.default_language if city else settings.LANGUAGE_CODE
+
+
 class LanguageMiddleware:
     """Activate the language: the visitor's choice (cookie), else the town's default.
 
@@ -84,10 +92,9 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if language not in SUPPORTED_LANGUAGES:
-            city = getattr(request, "city", None)
-            language = city.default_language if city else settings.LANGUAGE_CODE
+        language = chosen_language(
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME), getattr(request, "city", None)
+        )
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "marktplatz.settlement",
     "marktplatz.messenger",
     "marktplatz.chat",
+    "marktplatz.orders",
     "marktplatz.dashboard",
     "marktplatz.demo",
 ]
@@ -284,6 +285,8 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
 GUESS_LIMIT = env_int("GUESS_LIMIT", 30)
 # Chat messages a person may send per minute (all conversations together).
 CHAT_MESSAGES_PER_MINUTE = env_int("CHAT_MESSAGES_PER_MINUTE", 20)
+# Orders a citizen may place in an hour (click & collect and delivery).
+ORDERS_PER_HOUR = env_int("ORDERS_PER_HOUR", 10)
 # Only bench/chat sets it: mounts its WebSocket relay anchor (marktplatz/chat/anchor.py).
 CHAT_BENCH_ANCHOR = env_bool("CHAT_BENCH_ANCHOR", False)
 GUESS_WINDOW_SECONDS = env_int("GUESS_WINDOW_SECONDS", 600)

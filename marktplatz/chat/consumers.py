@@ -169,6 +169,7 @@ class ConversationConsumer(_TownConsumer):
                 side=item["side"],
                 body=item["body"],
                 image=item["image"],
+                event=item.get("event"),
                 created_at=dt.datetime.fromisoformat(item["created_at"]),
                 conversation=self.conversation,
             )

@@ -97,7 +97,8 @@ class Conversation(CityOwned):
 
 class Message(CityOwned):
     """One message: by the citizen, by the business's staff, or the automatic away
-    message. Text, a picture, or both; the text is shown as text, never as HTML."""
+    message. Text, a picture, or both; the text is shown as text, never as HTML. A notice
+    (``event``) is on the side of whoever caused it."""
 
     class Side(models.TextChoices):
         CITIZEN = "citizen", _("Citizen")
@@ -116,6 +117,9 @@ class Message(CityOwned):
     image = models.ImageField(
         _("picture"), upload_to="chat/%Y/%m/", storage=private_storage, blank=True
     )
+    # A notice of another part of the messenger instead of text (an order's step: see
+    # ``orders.services``), rendered in the reader's language.
+    event = models.JSONField(null=True, blank=True)
     # The key of the form that sent it: the same form sent twice posts one message.
     form_key = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -130,7 +134,10 @@ class Message(CityOwned):
                 condition=~Q(form_key=""),
                 name="message_form_once",
             ),
-            models.CheckConstraint(name="message_not_empty", condition=~Q(body="") | ~Q(image="")),
+            models.CheckConstraint(
+                name="message_not_empty",
+                condition=~Q(body="") | ~Q(image="") | Q(event__isnull=False),
+            ),
         ]
         indexes = [models.Index(fields=["conversation", "id"], name="message_conversation")]
 

@@ -72,6 +72,7 @@ def _fields(message: Any) -> dict[str, Any]:
         "side": message.side,
         "body": message.body,
         "image": message.image.name if message.image else "",
+        "event": message.event,
         "created_at": message.created_at.isoformat(),
     }
 

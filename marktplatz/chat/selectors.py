@@ -58,10 +58,15 @@ def _unread(reader_field: str, sides: list[str]) -> Coalesce:
     return Coalesce(Subquery(later), 0)
 
 
-def _last_message() -> Subquery:
+def _last_message(field: str = "body") -> Subquery:
     return Subquery(
-        Message.objects.filter(conversation=OuterRef("pk")).order_by("-pk").values("body")[:1]
+        Message.objects.filter(conversation=OuterRef("pk")).order_by("-pk").values(field)[:1]
     )
+
+
+def _previews() -> dict[str, Subquery]:
+    """The last message's text, or the order its notice is about (none: a picture)."""
+    return {"preview": _last_message(), "preview_order": _last_message("event__order")}
 
 
 INBOX_FILTERS = ("open", "pending", "snoozed", "resolved", "mine", "all")
@@ -73,7 +78,7 @@ def inbox(*, merchant: Merchant, show: str, user: Any, now: dt.datetime) -> Quer
     rows = (
         Conversation.objects.filter(merchant=merchant, last_message_at__isnull=False)
         .select_related("citizen", "assignee")
-        .annotate(unread=_unread("merchant_read", [Side.CITIZEN]), preview=_last_message())
+        .annotate(unread=_unread("merchant_read", [Side.CITIZEN]), **_previews())
         .order_by(F("last_message_at").desc(nulls_last=True), "-pk")
     )
     woke = Q(state=State.SNOOZED, snoozed_until__lte=now)
@@ -100,9 +105,7 @@ def conversations_of(*, citizen: Any) -> QuerySet[Conversation]:
     return (
         Conversation.objects.filter(citizen=citizen, last_message_at__isnull=False)
         .select_related("merchant")
-        .annotate(
-            unread=_unread("citizen_read", [Side.MERCHANT, Side.AUTO]), preview=_last_message()
-        )
+        .annotate(unread=_unread("citizen_read", [Side.MERCHANT, Side.AUTO]), **_previews())
         .order_by(F("last_message_at").desc(nulls_last=True), "-pk")
     )
 

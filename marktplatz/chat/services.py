@@ -123,21 +123,9 @@ def message_post(
                 message.image.save(picture.name, picture, save=False)
             message.save()
             posted = [message]
-            # One statement updates the conversation (and takes its row lock): the
-            # citizen's message reopens it, unless the business blocked the citizen
-            # meanwhile, which rolls the message back.
-            rows = Conversation.objects.filter(pk=conversation.pk)
-            changes: dict[str, Any] = {"last_message_at": now}
-            if side == Side.CITIZEN:
-                rows = rows.filter(blocked_at__isnull=True)
-                changes.update(
-                    citizen_read=Greatest("citizen_read", message.pk),
-                    state=State.OPEN,
-                    snoozed_until=None,
-                )
-            else:
-                changes["merchant_read"] = Greatest("merchant_read", message.pk)
-            if not rows.update(**changes):
+            # Unless the business blocked the citizen meanwhile, which rolls the message
+            # back.
+            if not _conversation_touch(conversation, message, now, unless_blocked=True):
                 raise _Blocked
             away = _away_message(conversation, now) if side == Side.CITIZEN else None
             if away is not None:
@@ -158,6 +146,38 @@ def message_post(
 
 class _Blocked(Exception):
     pass
+
+
+def _conversation_touch(
+    conversation: Conversation, message: Message, now: dt.datetime, *, unless_blocked: bool
+) -> int:
+    """One statement updates the conversation for a new message (and takes its row
+    lock): its sender has read it, and the citizen's message reopens the conversation.
+    ``unless_blocked``: not for a blocked citizen (0 rows)."""
+    rows = Conversation.objects.filter(pk=conversation.pk)
+    changes: dict[str, Any] = {"last_message_at": now}
+    if message.side == Side.CITIZEN:
+        if unless_blocked:
+            rows = rows.filter(blocked_at__isnull=True)
+        changes.update(
+            citizen_read=Greatest("citizen_read", message.pk), state=State.OPEN, snoozed_until=None
+        )
+    else:
+        changes["merchant_read"] = Greatest("merchant_read", message.pk)
+    return rows.update(**changes)
+
+
+def notice_post(
+    *, conversation: Conversation, side: str, sender: Any, event: dict[str, Any]
+) -> Message:
+    """Post a notice of ``side`` into the conversation (an order's step), told to both
+    sides like a message; call it inside the transaction of the change it tells of."""
+    message = Message.objects.create(
+        city=conversation.city, conversation=conversation, side=side, sender=sender, event=event
+    )
+    _conversation_touch(conversation, message, timezone.now(), unless_blocked=False)
+    realtime.publish_messages(conversation, [message])
+    return message
 
 
 def _away_message(conversation: Conversation, now: dt.datetime) -> str | None:

@@ -25,6 +25,7 @@ from marktplatz.merchants.hours import hours_rows, is_open_at
 from marktplatz.merchants.models import Category
 from marktplatz.messenger import selectors, services
 from marktplatz.messenger.forms import CategoryFollowForm, FollowForm, OfferForm, SaveForm
+from marktplatz.orders import selectors as orders
 
 PAGE_SIZE = 12
 # The comparison chart: a label column, then bars up to CHART_BAR_PX (SVG units).
@@ -140,6 +141,11 @@ def merchant_page(request, code):
                 merchant=merchant, user=request.user, today=now.date()
             ),
             "following": selectors.is_following(user=request.user, merchant=merchant),
+            "products": [
+                (product, product.available_on(request.city.local_date(now)))
+                for product in orders.products_of(merchant=merchant)
+            ],
+            "takes_orders": orders.takes_orders(merchant=merchant),
             "points": [merchants.map_point(merchant)] if located else [],
             "tile_url": settings.MAP_TILE_URL,
             "attribution": settings.MAP_ATTRIBUTION,

@@ -1,5 +1,7 @@
 """Template filters for locale-aware money and numbers: {{ cents|money:city }}."""
 
+import datetime as dt
+
 from babel.numbers import format_percent
 from django import template
 from django.conf import settings
@@ -47,3 +49,14 @@ def percent(value, city=None):
     if value is None or value == "":
         return ""
     return format_percent(round(float(value), 3), locale=_locale(city), decimal_quantization=False)
+
+
+@register.filter
+def from_iso(value):
+    """A moment written as ISO 8601 text (as events carry it) as a datetime, for ``date``."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None

@@ -51,6 +51,8 @@ def _merchant_links(role: Any) -> list[dict[str, str]]:
             _link(_("Take a city voucher"), "merchant_vouchers", code),
             _link(_("Card purse payment"), "merchant_card_payment", code),
             _link(_("Inbox"), "inbox", code),
+            _link(_("Orders"), "order_board", code),
+            _link(_("Products"), "product_list", code),
         ]
     links.append(_link(_("Rewards"), "merchant_rewards", code))
     if role.kind != RoleKind.MERCHANT_CASHIER:

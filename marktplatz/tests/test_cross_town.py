@@ -8,10 +8,12 @@ from django.utils import timezone
 
 from marktplatz.accounts.models import Invitation, Role
 from marktplatz.accounts.selectors import token_hash
+from marktplatz.audit.models import AuditEvent
 from marktplatz.chat import services as chat
 from marktplatz.chat.models import CannedReply, Conversation, Message, MessageReport
 from marktplatz.loyalty.models import MemberEvent, Reward
 from marktplatz.messenger.models import Follow, Offer, SavedOffer
+from marktplatz.orders.models import Order, Product
 from marktplatz.testing import factories
 
 TOKEN = "a-token-of-town-b"
@@ -90,7 +92,22 @@ def town_b_objects(town_b, shop_b, charlie):
     )
     report = chat.message_report(message=message, reporter=citizen)
     reply = chat.canned_reply_save(merchant=shop_b, title="Hoi", body="Hoi!", actor=charlie)
+    from marktplatz.orders import services as orders
+    from marktplatz.orders.models import Product
+
+    orders.order_settings_save(
+        merchant=shop_b, actor=charlie,
+        values={"takes_orders": True, "delivery": True, "delivery_postcodes": shop_b.postcode},
+    )  # fmt: skip
+    product = Product.objects.create(city=town_b, merchant=shop_b, name="Zopf", price_minor=600)
+    shop_order, _created = orders.order_place(
+        citizen=citizen, merchant=shop_b, fulfilment="delivery", quantities={product.code: 1},
+        address={"name": "Ben", "street": "Gasse 1", "postcode": shop_b.postcode},
+    )  # fmt: skip
     return {
+        "shop_order": shop_order.code,
+        "order_step": (shop_order.code, "cancel"),
+        "product": (shop_b.code, product.code),
         "conversation": conversation.code,
         "chat_message": (conversation.code, message.code),
         "canned_reply": (shop_b.code, reply.code),
@@ -121,6 +138,15 @@ def town_b_objects(town_b, shop_b, charlie):
 
 # url name → which object of town B goes into its URL
 OBJECT_VIEWS = {
+    "order_new": "merchant",
+    "order_detail": "shop_order",
+    "order_step": "order_step",
+    "order_board": "merchant",
+    "product_list": "merchant",
+    "product_new": "merchant",
+    "product_edit": "product",
+    "product_availability": "product",
+    "order_settings": "merchant",
     "conversation_start": "merchant",
     "conversation": "conversation",
     "conversation_send": "conversation",
@@ -188,6 +214,8 @@ OBJECT_VIEWS = {
 
 
 POST_ONLY = {
+    "order_step",
+    "product_availability",
     "conversation_start",
     "conversation_send",
     "conversation_read",
@@ -258,7 +286,12 @@ def test_it_gives_404_for_objects_of_another_town(
     assert not Offer.objects.filter(withdrawn_at__isnull=False).exists()
     assert not Follow.objects.exists()
     assert not SavedOffer.objects.exists()
-    assert list(Message.objects.values_list("body", flat=True)) == ["Grüezi"]
+    assert list(Message.objects.filter(event__isnull=True).values_list("body", flat=True)) == [
+        "Grüezi"
+    ]
+    assert Order.objects.get().state == "requested"
+    assert Product.objects.get().unavailable_on is None
+    assert AuditEvent.objects.filter(action="order_settings.saved").count() == 1
     assert Conversation.objects.get().state == "open" and not Conversation.objects.get().blocked_at
     assert CannedReply.objects.count() == 1
     assert MessageReport.objects.get().handled_at is None

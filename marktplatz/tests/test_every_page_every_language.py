@@ -31,6 +31,8 @@ from marktplatz.chat import services as chat
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.models import MemberEvent, Reward
 from marktplatz.messenger import services as messenger
+from marktplatz.orders import services as orders
+from marktplatz.orders.models import Product
 from marktplatz.purses import imports, invoicing
 from marktplatz.purses import services as purses
 from marktplatz.purses.models import Employee
@@ -129,6 +131,14 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
     "inbox": ("merchant", {"owner": 200, "cashier": 200, **NOT_IN_IT}),
     "inbox_replies": ("merchant", {"owner": 200, "manager": 200, "cashier": 403, **NOT_IN_IT}),
     "operator_chat_reports": (None, {"op_admin": 200, "op_staff": 200, **BACK_OFFICE}),
+    "order_new": ("merchant", {"citizen": 200, "owner": 200, "anon": LOGIN}),
+    "my_orders": (None, MEMBER),
+    "order_detail": ("shop_order", CONVERSATION),
+    "order_board": ("merchant", {"owner": 200, "cashier": 200, **NOT_IN_IT}),
+    "product_list": ("merchant", {"owner": 200, "cashier": 200, **NOT_IN_IT}),
+    "product_new": ("merchant", {"owner": 200, "manager": 200, "cashier": 403, **NOT_IN_IT}),
+    "product_edit": ("product", {"owner": 200, "manager": 200, "cashier": 403, **NOT_IN_IT}),
+    "order_settings": ("merchant", {"owner": 200, "manager": 200, "cashier": 403, **NOT_IN_IT}),
     # The city card
     "card": (None, {"op_admin": 200, **MEMBER}),
     "card_join": (None, {"citizen": 302, "stranger": 200, "anon": LOGIN}),
@@ -208,6 +218,8 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
 
 # Patterns that take no GET: opening them answers 405 (or redirects), never 5xx.
 POST_ONLY = {
+    "order_step",
+    "product_availability",
     "conversation_start",
     "conversation_send",
     "conversation_read",
@@ -401,6 +413,23 @@ def world(town):
     )  # fmt: skip
     chat.message_report(message=answer, reporter=people["citizen"], reason="Test")
     chat.canned_reply_save(merchant=shop, title="Hallo", body="Guten Tag!", actor=people["owner"])
+    # The bakery takes orders: pickup every half hour of its opening hours, delivery to its
+    # postcode; the citizen's delivery order is confirmed (the payment can be chosen).
+    orders.order_settings_save(
+        merchant=shop, actor=people["owner"],
+        values={"takes_orders": True, "pickup": True, "delivery": True,
+                "delivery_postcodes": shop.postcode, "delivery_fee_minor": 200},
+    )  # fmt: skip
+    bread = orders.product_save(
+        product=Product(city=town, merchant=shop, name="Bauernbrot", price_minor=450),
+        actor=people["owner"],
+    )
+    shop_order, _created = orders.order_place(
+        citizen=people["citizen"], merchant=shop, fulfilment="delivery",
+        quantities={bread.code: 2}, note="Bitte klingeln",
+        address={"name": "Cora", "street": "Gasse 2", "postcode": shop.postcode},
+    )  # fmt: skip
+    orders.order_confirm(order=shop_order, actor=people["owner"], ready_at=after)
     mail.outbox.clear()
     return {
         "town": town,
@@ -427,6 +456,8 @@ def world(town):
             "conversation": (conversation.code,),
             "picture_message": (conversation.code, answer.code),
             "reported_message": (conversation.code, answer.code),
+            "shop_order": (shop_order.code,),
+            "product": (shop.code, bread.code),
         },
     }
 

@@ -297,8 +297,10 @@ def _notice(order: Order, step: str, *, side: str, actor: Any, **extra: Any) -> 
 
 
 def _locked(order: Order) -> Order:
+    """The order's row, locked; only its own row (``of``): a lock on the joined business
+    would queue every insert that refers to the business, and deadlocked against them."""
     return (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self",))
         .select_related("merchant", "conversation")
         .get(pk=order.pk)
     )

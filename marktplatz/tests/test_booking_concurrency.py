@@ -1,7 +1,7 @@
 """Every kind of booking on one card at one business at once, on PostgreSQL.
 
 Earning, paying with points, refunds, the card's purse, a voucher, a checkout of all
-three, expiry, the operator's corrections, bonuses and rewards all lock the accounts they
+three, an order paid with the card on handover, expiry, the operator's corrections, bonuses and rewards all lock the accounts they
 touch in one order (``ledger.services.lock_for_posting``). Before they did, a refund and a
 purchase on the same card and business deadlocked. Here eight tills and the operator hit
 the same rows at once: refusals a till would show are fine (not enough points, nothing
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 import pytest
 from django.db import OperationalError, connection
@@ -26,7 +27,12 @@ from marktplatz.loyalty import rewards
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.errors import BadAmount, NotRefundable, RedemptionRefused
 from marktplatz.loyalty.models import Booking, Card, PointsLot, Reward
+from marktplatz.merchants.hours import WEEKDAYS
+from marktplatz.orders import services as orders
+from marktplatz.orders.models import Product
+from marktplatz.orders.services import OrderRefused
 from marktplatz.purses import services as purses
+from marktplatz.testing import factories
 from marktplatz.testing.threads import run_in_threads
 from marktplatz.vouchers import services as vouchers
 from marktplatz.vouchers.errors import VoucherInsufficient
@@ -35,7 +41,8 @@ from marktplatz.vouchers.models import VoucherProduct, VoucherRedemption
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # What a till shows the cashier as a refusal; everything else is a defect.
-REFUSALS = (InsufficientFunds, BadAmount, NotRefundable, RedemptionRefused, VoucherInsufficient)
+REFUSALS = (InsufficientFunds, BadAmount, NotRefundable, RedemptionRefused, VoucherInsufficient,
+            OrderRefused)  # fmt: skip
 ROUNDS = 6
 
 
@@ -54,8 +61,17 @@ def scene(town_a, shop_a):
     programme.daily_cap_per_card = 1_000_000
     programme.save()
     vouchers.merchant_voucher_account(merchant=shop_a)
-    member = loyalty.member_create(city=town_a)
+    # The card's holder also orders at the business and pays with the card on handover.
+    holder = factories.person("holder@example.org", town_a, "citizen")
+    member = loyalty.member_create(city=town_a, user=holder)
     card = loyalty.card_issue(member=member, form=Card.Form.PLASTIC)
+    shop_a.opening_hours = {day: [["00:00", "24:00"]] for day in WEEKDAYS}
+    shop_a.save()
+    orders.order_settings_save(
+        merchant=shop_a, actor=None,
+        values={"takes_orders": True, "delivery": True, "delivery_postcodes": shop_a.postcode},
+    )  # fmt: skip
+    bread = Product.objects.create(city=town_a, merchant=shop_a, name="Brot", price_minor=450)
     loyalty.bonus_grant(member=member, reason_code="bonus.test", points=5000)
     product = VoucherProduct.objects.create(city=town_a, name="Gutschein", value_minor=50000)
     on_card = vouchers.voucher_sell(product=product)
@@ -72,7 +88,21 @@ def scene(town_a, shop_a):
     PointsLot.objects.filter(member=member, booking__kind="bonus").update(
         expires_at=timezone.now() - dt.timedelta(days=1)
     )
-    return {"member": member, "card": card, "paper": paper, "big": big, "reward": reward}
+    return {"member": member, "card": card, "paper": paper, "big": big, "reward": reward,
+            "holder": holder, "bread": bread}  # fmt: skip
+
+
+def _order_paid_on_handover(scene: dict, shop: Any, index: int, round_: int) -> None:
+    """An order of the card's holder, paid with points and the purse when handed over."""
+    order, _created = orders.order_place(
+        citizen=scene["holder"], merchant=shop, fulfilment="delivery",
+        quantities={scene["bread"].code: 1}, form_key=f"order-{index}-{round_}",
+        address={"name": "H", "street": "Weg 1", "postcode": shop.postcode},
+    )  # fmt: skip
+    orders.order_confirm(order=order, actor=None, ready_at=timezone.now())
+    orders.order_pay_choose(order=order, citizen=scene["holder"], points=100, purse_minor=100)
+    orders.order_ready(order=order, actor=None)
+    orders.order_complete(order=order, actor=None)
 
 
 def test_every_kind_of_booking_at_once_on_one_card_and_business(town_a, shop_a, scene):
@@ -115,6 +145,7 @@ def test_every_kind_of_booking_at_once_on_one_card_and_business(town_a, shop_a, 
             loyalty.points_expire(city=town_a),
             loyalty.bonus_grant(member=member, reason_code="bonus.test", points=3),
         ),
+        "order": lambda i, r: _order_paid_on_handover(scene, shop_a, i, r),
         "reward": lambda i, r: rewards.reward_claim(
             member=member, reward=scene["reward"], idempotency_key=f"reward-{i}-{r}"
         ),

@@ -71,6 +71,7 @@ SEEDERS = (
     "marktplatz.settlement.demo_data",
     "marktplatz.messenger.demo_data",
     "marktplatz.chat.demo_data",
+    "marktplatz.orders.demo_data",
 )
 
 DEMO_PASSWORD = "marktplatz-demo"  # noqa: S105 - printed to the person running the demo

@@ -10,6 +10,7 @@ from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.merchants.models import Merchant
 from marktplatz.messenger.models import Follow, Offer, OfferDay
 from marktplatz.messenger.selectors import offer_feed
+from marktplatz.orders.models import Order, Product
 from marktplatz.purses.models import Employee, EmployerInvoice
 from marktplatz.settlement.bank import bank_statement_import
 from marktplatz.settlement.models import Statement
@@ -108,7 +109,17 @@ def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(
             "open", "pending", "snoozed", "resolved",
         }  # fmt: skip
         mine = Conversation.objects.get(citizen=citizen, merchant=owner.merchant)
-        assert mine.state == "open" and mine.merchant_read < mine.messages.get().pk
+        question = mine.messages.filter(event__isnull=True).get()
+        assert mine.state == "open" and mine.merchant_read < question.pk
+        # Orders in every state at the owner's business, two of them the demo citizen's:
+        # one confirmed (the payment can be chosen), one handed over and paid with points.
+        assert set(Order.objects.values_list("state", flat=True)) == set(Order.State.values)
+        assert Order.objects.get(citizen=citizen, state="confirmed").merchant == owner.merchant
+        paid = Order.objects.get(citizen=citizen, state="completed")
+        assert paid.paid_points > 0 and paid.paid_card_minor > 0
+        assert Product.objects.filter(merchant=owner.merchant).count() == 6
+        # Each step is a notice in the conversation.
+        assert mine.messages.filter(event__order=paid.code).count() == 5
         assert CannedReply.objects.filter(merchant=owner.merchant).count() == 3
         assert MessageReport.objects.count() == 1
     # The demo's bank statement pays two orders and the open employer invoice.

@@ -5,53 +5,20 @@ each page checked with axe-core."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from django.db import OperationalError
 from playwright.sync_api import expect
 
-from marktplatz.browser_tests.tools import needs_browser_tools
+from marktplatz.browser_tests.tools import (
+    PHONE,
+    browser_context,
+    db_read,
+    db_wait_for,
+    needs_browser_tools,
+)
 from marktplatz.chat import services
 from marktplatz.chat.models import Conversation, Message
-from marktplatz.testing import factories
 
 pytestmark = [pytest.mark.browser, needs_browser_tools]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-def _read(query, seconds: float = 10):
-    """``query()``, tried again while SQLite's shared in-memory database is locked by the
-    server writing the same table."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return query()
-        except OperationalError:
-            assert time.monotonic() < deadline, "the database stayed locked"
-            time.sleep(0.1)
-
-
-def _wait_for(condition, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not _read(condition):
-        assert time.monotonic() < deadline, "not recorded in time"
-        time.sleep(0.2)
-
-
-def _context(browser, base_url: str, user, *, csp: bool = False, **options):
-    """A browser context logged in as ``user`` (the session of a real login); with
-    ``csp``, the app's Content-Security-Policy applies (axe-core cannot be injected)."""
-    client = factories.LoginClient()
-    client.force_login(user)
-    context = browser.new_context(bypass_csp=not csp, base_url=base_url, **options)
-    context.set_default_timeout(15_000)
-    host = base_url.split("//")[1].split(":")[0]
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host,
-          "path": "/"}]
-    )  # fmt: skip
-    return context
 
 
 def test_a_citizen_and_a_cashier_chat_in_real_time(
@@ -59,11 +26,11 @@ def test_a_citizen_and_a_cashier_chat_in_real_time(
 ):
     citizen = persona("citizen", email="kim@example.org")
     cashier = persona("merchant_cashier")
-    phone = _context(browser, asgi_server.url, citizen, **PHONE).new_page()
-    till = _context(browser, asgi_server.url, cashier).new_page()
+    phone = browser_context(browser, asgi_server.url, citizen, **PHONE).new_page()
+    till = browser_context(browser, asgi_server.url, cashier).new_page()
     # A third page under the app's own Content-Security-Policy (its session made now, while
     # the server writes nothing: SQLite's shared in-memory database locks whole tables).
-    strict = _context(browser, asgi_server.url, citizen, csp=True, **PHONE).new_page()
+    strict = browser_context(browser, asgi_server.url, citizen, csp=True, **PHONE).new_page()
 
     phone.goto(f"/{town_a.slug}/merchants/{shop_a.code}/")
     phone.get_by_role("button", name="Nachricht schreiben").click()
@@ -86,12 +53,12 @@ def test_a_citizen_and_a_cashier_chat_in_real_time(
     till.get_by_role("button", name="Senden").click()
     expect(phone.locator("#messages li:not(.mine)")).to_contain_text("Ja, noch bis 18 Uhr!")
     expect(till.locator("#messages li")).to_have_count(2)  # not doubled by the socket
-    sides = _read(lambda: list(Message.objects.order_by("pk").values_list("side", flat=True)))
+    sides = db_read(lambda: list(Message.objects.order_by("pk").values_list("side", flat=True)))
     assert sides == ["citizen", "merchant"]
     # The phone tells the server it has read the answer (over the socket, a moment later).
-    last = _read(lambda: Message.objects.order_by("-pk")[0].pk)
-    _wait_for(lambda: Conversation.objects.get().citizen_read == last)
-    code = _read(lambda: Conversation.objects.get().code)
+    last = db_read(lambda: Message.objects.order_by("-pk")[0].pk)
+    db_wait_for(lambda: Conversation.objects.get().citizen_read == last)
+    code = db_read(lambda: Conversation.objects.get().code)
 
     # Under the app's own Content-Security-Policy the socket opens too (connect-src 'self').
     errors = []
@@ -111,7 +78,7 @@ def test_without_a_socket_the_page_polls(page, persona, town_a, shop_a, log_in, 
     # The WSGI live server has no WebSockets: the page falls back to polling.
     expect(page.locator("#messages")).to_have_attribute("data-live", "0")
     # Written while the page polls: tried again should SQLite lock the table (all or nothing).
-    _read(
+    db_read(
         lambda: services.message_post(
             conversation=conversation, sender=owner, side="merchant", body="Hoi!"
         )

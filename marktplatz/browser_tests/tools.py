@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.db import OperationalError
 
+from marktplatz.testing import factories
 from marktplatz.testing.factories import TEST_TOTP_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,3 +60,41 @@ def fresh_totp_code(secret: str = TEST_TOTP_SECRET) -> str:
     if left < 2:
         time.sleep(left + 0.1)
     return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def db_read(query, seconds: float = 10):
+    """``query()``, tried again while SQLite's shared in-memory database is locked by the
+    server writing the same table."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return query()
+        except OperationalError:
+            assert time.monotonic() < deadline, "the database stayed locked"
+            time.sleep(0.1)
+
+
+def db_wait_for(condition, seconds: float = 10) -> None:
+    """Wait until ``condition()`` (a database read) holds."""
+    deadline = time.monotonic() + seconds
+    while not db_read(condition):
+        assert time.monotonic() < deadline, "not recorded in time"
+        time.sleep(0.2)
+
+
+def browser_context(browser, base_url: str, user, *, csp: bool = False, **options):
+    """A browser context logged in as ``user`` (the session of a real login); with
+    ``csp``, the app's Content-Security-Policy applies (axe-core cannot be injected)."""
+    client = factories.LoginClient()
+    client.force_login(user)
+    context = browser.new_context(bypass_csp=not csp, base_url=base_url, **options)
+    context.set_default_timeout(15_000)
+    host = base_url.split("//")[1].split(":")[0]
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host,
+          "path": "/"}]
+    )  # fmt: skip
+    return context

@@ -23,6 +23,9 @@ VAR_DIR = Path(env_str("MARKTPLATZ_VAR_DIR", str(BASE_DIR / "var")))
 SECRET_KEY = secret_key_from_env_or_file(VAR_DIR)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],.localhost")
+# The platform's public address, for links in e-mails and pushes sent by background tasks
+# (a town with its own domain is linked on that domain).
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 # Subdomains of this domain name a town: rheinstadt.<BASE_DOMAIN>.
 MARKTPLATZ_BASE_DOMAIN = env_str("MARKTPLATZ_BASE_DOMAIN", "localhost")
 SITE_NAME = env_str("SITE_NAME", "Marktplatz")
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
     "marktplatz.messenger",
     "marktplatz.chat",
     "marktplatz.orders",
+    "marktplatz.notifications",
     "marktplatz.dashboard",
     "marktplatz.demo",
 ]
@@ -109,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "marktplatz.cities.context_processors.city",
                 "marktplatz.accounts.context_processors.money",
+                "marktplatz.notifications.context_processors.unread",
             ],
         },
     },
@@ -285,6 +290,14 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
 GUESS_LIMIT = env_int("GUESS_LIMIT", 30)
 # Chat messages a person may send per minute (all conversations together).
 CHAT_MESSAGES_PER_MINUTE = env_int("CHAT_MESSAGES_PER_MINUTE", 20)
+# Web Push (VAPID, RFC 8292): the key that signs pushes (a PEM file; made in VAR_DIR if
+# unset: several servers must share one) and the contact the push services may write to.
+VAPID_PRIVATE_KEY_FILE = env_str("VAPID_PRIVATE_KEY_FILE", str(VAR_DIR / "vapid_private.pem"))
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:webmaster@localhost")
+# Push services are reached over HTTPS; only a local test stand-in may be plain HTTP.
+PUSH_ALLOW_HTTP = env_bool("PUSH_ALLOW_HTTP", False)
+# Unread chat messages are mailed together, this many seconds after the first one.
+CHAT_EMAIL_DELAY_SECONDS = env_int("CHAT_EMAIL_DELAY_SECONDS", 120)
 # Orders a citizen may place in an hour (click & collect and delivery).
 ORDERS_PER_HOUR = env_int("ORDERS_PER_HOUR", 10)
 # Only bench/chat sets it: mounts its WebSocket relay anchor (marktplatz/chat/anchor.py).

@@ -124,6 +124,7 @@ class ConversationConsumer(_TownConsumer):
                 conversation=self.conversation,
                 side=self.side,
                 upto=content["upto"],
+                reader=self.scope["user"],
             )
         else:
             return

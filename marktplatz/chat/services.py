@@ -17,6 +17,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marktplatz.accounts.models import Role
 from marktplatz.accounts.selectors import merchant_role
 from marktplatz.audit.services import audit_record
 from marktplatz.chat import realtime
@@ -32,6 +33,9 @@ from marktplatz.core.images import image_clean
 from marktplatz.core.once import row_once
 from marktplatz.core.throttle import count_attempt, over_limit
 from marktplatz.merchants.hours import is_open_at
+from marktplatz.notifications.models import Kind
+from marktplatz.notifications.paths import town_path
+from marktplatz.notifications.services import notifications_read, notify
 
 # The away message goes out at most once in this time per conversation.
 AWAY_EVERY = dt.timedelta(hours=12)
@@ -136,6 +140,7 @@ def message_post(
                     )
                 )  # fmt: skip
             realtime.publish_messages(conversation, posted)
+            _tell_the_other_side(conversation, message)
     except _Blocked:
         raise ChatRefused(_("This business does not take messages from you.")) from None
     except IntegrityError:
@@ -165,6 +170,27 @@ def _conversation_touch(
     else:
         changes["merchant_read"] = Greatest("merchant_read", message.pk)
     return rows.update(**changes)
+
+
+def staff_ids(merchant: Any) -> list[int]:
+    """The people with a role at the business."""
+    return list(Role.objects.filter(merchant=merchant).values_list("user_id", flat=True).distinct())
+
+
+def _tell_the_other_side(conversation: Conversation, message: Message) -> None:
+    """A notification for the other side (the business's staff, or the citizen)."""
+    if message.side == Side.CITIZEN:
+        people, sender = staff_ids(conversation.merchant), _("A customer")
+    else:
+        people, sender = [conversation.citizen_id], conversation.merchant.name
+    notify(
+        city=conversation.city,
+        user_ids=people,
+        kind=Kind.CHAT,
+        event={"sender": str(sender), "preview": message.body[:120] or "📷",
+               "conversation": conversation.code},
+        url=town_path("conversation", conversation.code),
+    )  # fmt: skip
 
 
 def notice_post(
@@ -202,8 +228,11 @@ def _away_message(conversation: Conversation, now: dt.datetime) -> str | None:
     return text if claimed else None
 
 
-def conversation_read(*, conversation: Conversation, side: str, upto: int) -> bool:
-    """``side`` has read the messages up to ``upto`` (an id); whether that was news."""
+def conversation_read(
+    *, conversation: Conversation, side: str, upto: int, reader: Any = None
+) -> bool:
+    """``side`` has read the messages up to ``upto`` (an id); whether that was news. The
+    ``reader``'s chat notifications of the conversation are read with it."""
     field = "citizen_read" if side == Side.CITIZEN else "merchant_read"
     last = (
         Message.objects.filter(conversation=conversation, pk__lte=upto)
@@ -213,6 +242,10 @@ def conversation_read(*, conversation: Conversation, side: str, upto: int) -> bo
     )
     if last is None:
         return False
+    if reader is not None:
+        notifications_read(
+            user=reader, kind=Kind.CHAT, url=town_path("conversation", conversation.code)
+        )
     with transaction.atomic():
         changed = Conversation.objects.filter(pk=conversation.pk, **{f"{field}__lt": last}).update(
             **{field: last}

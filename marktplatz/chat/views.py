@@ -108,7 +108,9 @@ def conversation(request, code):
     found, side = selectors.access_conversation(user=request.user, code=code)
     context = _conversation_context(request, found, side)
     if context["last_id"]:
-        services.conversation_read(conversation=found, side=side, upto=context["last_id"])
+        services.conversation_read(
+            conversation=found, side=side, upto=context["last_id"], reader=request.user
+        )
     return render(request, "chat/conversation.html", context)
 
 
@@ -185,7 +187,7 @@ def conversation_read(request, code):
         upto = int(request.POST.get("upto", ""))
     except ValueError:
         return HttpResponse(_("upto must be a message number."), status=400)
-    services.conversation_read(conversation=found, side=side, upto=upto)
+    services.conversation_read(conversation=found, side=side, upto=upto, reader=request.user)
     return HttpResponse(status=204)
 
 

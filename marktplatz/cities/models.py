@@ -191,6 +191,16 @@ class City(models.Model):
         """The town's date at the moment ``when`` (whatever time zone is active)."""
         return when.astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
 
+    def absolute_url(self, path: str) -> str:
+        """``path`` (as ``reverse`` gives it, without the town) as a full address, for
+        e-mails and pushes sent without a request: on the town's own domain, or below
+        ``SITE_URL`` with the town's prefix."""
+        from django.conf import settings
+
+        if self.domain:
+            return f"https://{self.domain}{path}"
+        return f"{settings.SITE_URL.rstrip('/')}/{self.slug}{path}"
+
 
 class Department(CityOwned):
     """A unit of the city administration; city staff work for one or more departments."""

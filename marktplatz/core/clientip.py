@@ -46,3 +46,14 @@ def client_address(request: HttpRequest) -> str:
     # An entry that is no address means a misconfigured proxy: fall back to the proxy's
     # own address (one shared limit) rather than a value a client may have chosen.
     return found or remote
+
+
+def address_prefix(address: str) -> str:
+    """The network of an address, as kept with a consent: /24 of IPv4, /48 of IPv6 (enough
+    to tell where a consent came from, not whose device it was)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    bits = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from marktplatz.api.checkout import checkout_pay
 from marktplatz.audit.services import audit_record
-from marktplatz.chat.services import conversation_open, notice_post
+from marktplatz.chat.services import conversation_open, notice_post, staff_ids
 from marktplatz.core.geo import distance_m
 from marktplatz.core.once import row_once
 from marktplatz.core.templatetags.marktplatz import money
@@ -32,6 +32,9 @@ from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import selectors as loyalty_selectors
 from marktplatz.loyalty.models import Card
 from marktplatz.loyalty.services import programme_for, redemption_value_minor
+from marktplatz.notifications.models import Kind
+from marktplatz.notifications.paths import town_path
+from marktplatz.notifications.services import notify
 from marktplatz.orders import workflow
 from marktplatz.orders.models import (
     MAX_LINES,
@@ -292,8 +295,18 @@ def order_place(
 
 
 def _notice(order: Order, step: str, *, side: str, actor: Any, **extra: Any) -> None:
+    """The step in the conversation, and a notification for the other side."""
     event = {"kind": "order", "order": order.code, "step": step, **extra}
     notice_post(conversation=order.conversation, side=side, sender=actor, event=event)
+    people = staff_ids(order.merchant) if side == Side.CITIZEN else [order.citizen_id]
+    notify(
+        city=order.city,
+        user_ids=people,
+        kind=Kind.ORDER,
+        event={"order": order.code, "step": step, "shop": order.merchant.name,
+               "reason": extra.get("reason", "")},
+        url=town_path("order_detail", order.code),
+    )  # fmt: skip
 
 
 def _locked(order: Order) -> Order:

@@ -25,6 +25,8 @@ from marktplatz.chat import selectors as chat
 from marktplatz.loyalty import selectors as loyalty
 from marktplatz.loyalty.services import redemption_value_minor
 from marktplatz.merchants import selectors as merchants
+from marktplatz.notifications.paths import town_path
+from marktplatz.notifications.services import notifications_read
 from marktplatz.orders import selectors, services, workflow
 from marktplatz.orders.forms import (
     ConfirmForm,
@@ -152,6 +154,7 @@ def _detail_context(request, order, side) -> dict:
 @login_required
 def order_detail(request, code):
     order, side = selectors.access_order(user=request.user, code=code)
+    notifications_read(user=request.user, url=town_path("order_detail", order.code))
     return render(request, "orders/order_detail.html", _detail_context(request, order, side))
 
 

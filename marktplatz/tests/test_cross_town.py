@@ -13,6 +13,7 @@ from marktplatz.chat import services as chat
 from marktplatz.chat.models import CannedReply, Conversation, Message, MessageReport
 from marktplatz.loyalty.models import MemberEvent, Reward
 from marktplatz.messenger.models import Follow, Offer, SavedOffer
+from marktplatz.notifications.models import Notification
 from marktplatz.orders.models import Order, Product
 from marktplatz.testing import factories
 
@@ -104,7 +105,10 @@ def town_b_objects(town_b, shop_b, charlie):
         citizen=citizen, merchant=shop_b, fulfilment="delivery", quantities={product.code: 1},
         address={"name": "Ben", "street": "Gasse 1", "postcode": shop_b.postcode},
     )  # fmt: skip
+    from marktplatz.notifications.models import Notification
+
     return {
+        "notification": Notification.objects.filter(user=citizen).first().pk,
         "shop_order": shop_order.code,
         "order_step": (shop_order.code, "cancel"),
         "product": (shop_b.code, product.code),
@@ -138,6 +142,7 @@ def town_b_objects(town_b, shop_b, charlie):
 
 # url name → which object of town B goes into its URL
 OBJECT_VIEWS = {
+    "notification_open": "notification",
     "order_new": "merchant",
     "order_detail": "shop_order",
     "order_step": "order_step",
@@ -290,6 +295,7 @@ def test_it_gives_404_for_objects_of_another_town(
         "Grüezi"
     ]
     assert Order.objects.get().state == "requested"
+    assert not Notification.objects.filter(read_at__isnull=False).exists()
     assert Product.objects.get().unavailable_on is None
     assert AuditEvent.objects.filter(action="order_settings.saved").count() == 1
     assert Conversation.objects.get().state == "open" and not Conversation.objects.get().blocked_at

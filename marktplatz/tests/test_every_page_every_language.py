@@ -31,6 +31,7 @@ from marktplatz.chat import services as chat
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.models import MemberEvent, Reward
 from marktplatz.messenger import services as messenger
+from marktplatz.notifications.models import Notification
 from marktplatz.orders import services as orders
 from marktplatz.orders.models import Product
 from marktplatz.purses import imports, invoicing
@@ -131,6 +132,9 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
     "inbox": ("merchant", {"owner": 200, "cashier": 200, **NOT_IN_IT}),
     "inbox_replies": ("merchant", {"owner": 200, "manager": 200, "cashier": 403, **NOT_IN_IT}),
     "operator_chat_reports": (None, {"op_admin": 200, "op_staff": 200, **BACK_OFFICE}),
+    "notification_list": (None, {"citizen": 200, "owner": 200, "cashier": 200, "anon": LOGIN}),
+    "notification_settings": (None, {"citizen": 200, "owner": 200, "anon": LOGIN}),
+    "notification_open": ("notification", {"citizen": 302, "owner": 404, "anon": LOGIN}),
     "order_new": ("merchant", {"citizen": 200, "owner": 200, "anon": LOGIN}),
     "my_orders": (None, MEMBER),
     "order_detail": ("shop_order", CONVERSATION),
@@ -218,6 +222,9 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
 
 # Patterns that take no GET: opening them answers 405 (or redirects), never 5xx.
 POST_ONLY = {
+    "notifications_read",
+    "push_subscribe",
+    "push_unsubscribe",
     "order_step",
     "product_availability",
     "conversation_start",
@@ -457,6 +464,9 @@ def world(town):
             "picture_message": (conversation.code, answer.code),
             "reported_message": (conversation.code, answer.code),
             "shop_order": (shop_order.code,),
+            "notification": (
+                Notification.objects.filter(user=people["citizen"]).order_by("pk").first().pk,
+            ),
             "product": (shop.code, bread.code),
         },
     }

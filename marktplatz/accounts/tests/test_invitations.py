@@ -1,12 +1,11 @@
 import re
-import socket
 
-import pytest
 from django.core import mail
 
 from marktplatz.accounts.models import Invitation, Role
 from marktplatz.audit.models import AuditEvent
 from marktplatz.testing import factories
+from marktplatz.testing.smtp import smtp_server
 
 
 def _link(message) -> str:
@@ -121,24 +120,7 @@ def test_it_revokes_a_role_and_records_it(client, bob, carol, shop_a):
 def test_it_sends_invitations_over_real_smtp(
     client, bob, shop_a, settings, django_capture_on_commit_callbacks
 ):
-    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = aiosmtpd.Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = port
-        settings.EMAIL_USE_TLS = False
+    with smtp_server(settings) as received:
         client.force_login(bob)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
@@ -146,8 +128,6 @@ def test_it_sends_invitations_over_real_smtp(
                 {"email": "kim@example.org", "kind": "merchant_cashier"},
             )
         assert response.status_code == 302
-    finally:
-        controller.stop()
     assert len(received) == 1
     assert received[0].rcpt_tos == ["kim@example.org"]
     assert b"/altdorf/invitations/accept/" in received[0].content

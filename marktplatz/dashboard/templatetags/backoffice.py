@@ -53,6 +53,7 @@ def _merchant_links(role: Any) -> list[dict[str, str]]:
             _link(_("Inbox"), "inbox", code),
             _link(_("Orders"), "order_board", code),
             _link(_("Products"), "product_list", code),
+            {**_link(_("Notifications"), "notification_list"), "unread": True},
         ]
     links.append(_link(_("Rewards"), "merchant_rewards", code))
     if role.kind != RoleKind.MERCHANT_CASHIER:
@@ -105,4 +106,5 @@ def main_nav(context: template.Context, public_only: bool = False) -> dict[str, 
         "signed_in": signed_in,
         "public_only": public_only,
         "csrf_token": context.get("csrf_token"),
+        "notifications_unread": context.get("notifications_unread", 0),
     }

@@ -35,6 +35,7 @@ def test_a_citizen_keeps_the_citizen_menu(client, dave):
         "/altdorf/rewards/",
         "/altdorf/follows/",
         "/altdorf/messages/",
+        "/altdorf/notifications/",
         "/altdorf/orders/",
         "/altdorf/me/",
     ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -16,6 +16,9 @@ from marktplatz.audit.services import audit_record
 from marktplatz.core.once import row_once
 from marktplatz.merchants.models import Merchant
 from marktplatz.messenger.models import Follow, Offer, OfferDay, SavedOffer
+from marktplatz.notifications.models import Kind
+from marktplatz.notifications.paths import town_path
+from marktplatz.notifications.services import notify_many
 
 
 def _follow(*, city: Any, user: Any, merchant: Merchant | None, category: str) -> Follow:
@@ -68,15 +71,34 @@ def offer_save(*, offer: Offer, actor: Any, publish: bool = False) -> Offer:
 def _offer_write(*, offer: Offer, actor: Any, publish: bool, created: bool) -> None:
     if created:
         offer.created_by = actor
-    if publish and offer.published_at is None:
+    published_now = publish and offer.published_at is None
+    if published_now:
         offer.published_at = timezone.now()
     offer.save()
+    if published_now and offer.merchant_id:
+        _tell_followers(offer)
     audit_record(
         city=offer.city,
         actor=actor,
         action="offer.created" if created else "offer.changed",
         obj=offer,
         data={"published": offer.published_at is not None, "audience": offer.audience},
+    )
+
+
+def _tell_followers(offer: Offer) -> int:
+    """A notification for every follower of the business or of its kind (once each)."""
+    merchant = offer.merchant
+    followers = Follow.objects.filter(
+        Q(merchant=merchant) | Q(merchant__isnull=True, category=merchant.category),
+        city=offer.city,
+    ).values_list("user_id")
+    return notify_many(
+        city=offer.city,
+        user_ids=followers,
+        kind=Kind.OFFER,
+        event={"offer": offer.code, "shop": merchant.name, "title": offer.title},
+        url=town_path("offer_detail", offer.code),
     )
 
 

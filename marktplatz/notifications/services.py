@@ -5,6 +5,7 @@ all if read by then); other kinds are mailed one by one."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -74,6 +75,57 @@ def notify(
 
     transaction.on_commit(queue)
     return rows
+
+
+QUEUE_CHUNK = 500  # notifications per push or e-mail task of a fan-out
+
+
+def notify_many(*, city: Any, user_ids: Any, kind: str, event: dict[str, Any], url: str) -> int:
+    """``notify`` for very many people at once (an offer to every follower): the rows are
+    written by one ``INSERT … SELECT`` from ``user_ids`` (a query of one column of user
+    ids, e.g. ``Follow.objects.values_list("user_id")``), never loaded into Python; pushes
+    and e-mails for those who consented are queued after the commit in tasks of
+    ``QUEUE_CHUNK``. How many were notified."""
+    from django.db import connection
+
+    table = Notification._meta.db_table
+    inner, params = user_ids.query.sql_with_params()
+    now = timezone.now()
+    payload = json.dumps(event)
+    as_json = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    sql = (
+        f"INSERT INTO {table} (city_id, user_id, kind, event, url, created_at) "  # noqa: S608
+        f"SELECT DISTINCT %s, chosen.user_id, %s, {as_json}, %s, %s FROM ({inner}) AS chosen"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(sql, [city.pk, kind, payload, url, stamp, *params])
+        count = cursor.rowcount
+        batch = Notification.objects.filter(city=city, kind=kind, url=url, created_at=now)
+        for channel in (Channel.PUSH, Channel.EMAIL):
+            # The few who consented, as a list: the planner then reads their rows by the
+            # person's index instead of scanning the rows just written.
+            consented = list(
+                Preference.objects.filter(kind=kind, channel=channel, enabled=True).values_list(
+                    "user_id", flat=True
+                )
+            )
+            ids = (
+                list(batch.filter(user_id__in=consented).values_list("pk", flat=True))
+                if consented
+                else []
+            )
+            if ids:
+                transaction.on_commit(lambda ids=ids, channel=channel: _queue_chunks(channel, ids))
+    return count
+
+
+def _queue_chunks(channel: str, ids: list[int]) -> None:
+    from marktplatz.notifications import tasks
+
+    send = tasks.push_send if channel == Channel.PUSH else tasks.mail_send
+    for start in range(0, len(ids), QUEUE_CHUNK):
+        send.enqueue(ids[start : start + QUEUE_CHUNK])
 
 
 def notifications_read(*, user: Any, kind: str | None = None, url: str | None = None) -> int:

@@ -169,3 +169,36 @@ def test_unread_chat_messages_are_mailed_once_in_a_batch(
     _consent(client, url, town_a)
     assert not Preference.objects.filter(enabled=True).exists()
     assert AuditEvent.objects.filter(action="notifications.withdrawn").count() == 2
+
+
+def test_a_published_offer_tells_every_follower_once(
+    client, dave, bob, town_a, shop_a, url, tasks, push_service, vapid_file
+):
+    from marktplatz.messenger import services as messenger
+    from marktplatz.messenger.models import Offer
+
+    erin = factories.person("erin@example.org", town_a, "citizen")
+    frank = factories.person("frank@example.org", town_a, "citizen")
+    messenger.merchant_follow(user=dave, merchant=shop_a)
+    messenger.category_follow(city=town_a, user=dave, category=shop_a.category)  # both ways
+    messenger.category_follow(city=town_a, user=erin, category=shop_a.category)
+    client.force_login(dave)
+    subscription = push_service.subscribe()
+    client.post(
+        url(town_a, "push_subscribe"), json.dumps(subscription), content_type="application/json"
+    )
+    _consent(client, url, town_a, "offer:push")
+    today = timezone.localdate()
+    offer = Offer(city=town_a, merchant=shop_a, title="Zwei Brezeln", text="Heute",
+                  starts_on=today, ends_on=today, audience="followers")  # fmt: skip
+    messenger.offer_save(offer=offer, actor=bob, publish=True)
+    messenger.offer_save(offer=offer, actor=bob, publish=True)  # published once
+    rows = Notification.objects.filter(kind="offer")
+    assert sorted(rows.values_list("user__email", flat=True)) == [
+        "dave@example.org",
+        "erin@example.org",
+    ]
+    assert not rows.filter(user=frank).exists()
+    tasks()
+    (message,) = push_service.received(subscription["endpoint"])
+    assert message["title"] == "New offer of Bäckerei Alt" and message["body"] == "Zwei Brezeln"

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "marktplatz.chat",
     "marktplatz.orders",
     "marktplatz.notifications",
+    "marktplatz.newsletters",
     "marktplatz.dashboard",
     "marktplatz.demo",
 ]

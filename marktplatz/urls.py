@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("marktplatz.chat.urls")),
     path("", include("marktplatz.orders.urls")),
     path("", include("marktplatz.notifications.urls")),
+    path("", include("marktplatz.newsletters.urls")),
     path("", include("marktplatz.loyalty.urls")),
     path("", include("marktplatz.vouchers.urls")),
     path("", include("marktplatz.purses.urls")),

@@ -9,6 +9,7 @@ from marktplatz.accounts.selectors import roles_for
 from marktplatz.cities.selectors import cities_active
 from marktplatz.dashboard.selectors import town_key_figures
 from marktplatz.merchants.selectors import merchant_counts, merchants_public
+from marktplatz.newsletters.selectors import town_newsletter
 
 
 def home(request):
@@ -18,7 +19,7 @@ def home(request):
         return render(
             request,
             "dashboard/welcome.html",
-            {"merchant_count": merchants_public().count()},
+            {"merchant_count": merchants_public().count(), "newsletter": town_newsletter()},
         )
     roles = roles_for(user=request.user)
     kinds = {role.kind for role in roles}

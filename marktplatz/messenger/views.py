@@ -25,6 +25,7 @@ from marktplatz.merchants.hours import hours_rows, is_open_at
 from marktplatz.merchants.models import Category
 from marktplatz.messenger import selectors, services
 from marktplatz.messenger.forms import CategoryFollowForm, FollowForm, OfferForm, SaveForm
+from marktplatz.newsletters.selectors import newsletter_of_merchant
 from marktplatz.orders import selectors as orders
 
 PAGE_SIZE = 12
@@ -146,6 +147,7 @@ def merchant_page(request, code):
                 for product in orders.products_of(merchant=merchant)
             ],
             "takes_orders": orders.takes_orders(merchant=merchant),
+            "newsletter": newsletter_of_merchant(merchant=merchant),
             "points": [merchants.map_point(merchant)] if located else [],
             "tile_url": settings.MAP_TILE_URL,
             "attribution": settings.MAP_ATTRIBUTION,

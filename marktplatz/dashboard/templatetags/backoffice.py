@@ -32,6 +32,7 @@ def _operator_links(*, admin: bool) -> list[dict[str, str]]:
         _link(_("City vouchers"), "operator_vouchers"),
         _link(_("Offers"), "operator_offers"),
         _link(_("Reported messages"), "operator_chat_reports"),
+        _link(_("Newsletter"), "operator_newsletter"),
         _link(_("Settlement"), "operator_settlement"),
         _link(_("Employers"), "operator_employers"),
         _link(_("Staff"), "town_staff"),
@@ -60,6 +61,7 @@ def _merchant_links(role: Any) -> list[dict[str, str]]:
         links += [
             _link(_("Business"), "merchant_home", code),
             _link(_("Offers"), "merchant_offers", code),
+            _link(_("Newsletter"), "merchant_newsletter", code),
             _link(_("Statements"), "merchant_statements", code),
         ]
     return links

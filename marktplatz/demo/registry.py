@@ -72,6 +72,7 @@ SEEDERS = (
     "marktplatz.messenger.demo_data",
     "marktplatz.chat.demo_data",
     "marktplatz.orders.demo_data",
+    "marktplatz.newsletters.demo_data",
 )
 
 DEMO_PASSWORD = "marktplatz-demo"  # noqa: S105 - printed to the person running the demo

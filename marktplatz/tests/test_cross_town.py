@@ -13,6 +13,7 @@ from marktplatz.chat import services as chat
 from marktplatz.chat.models import CannedReply, Conversation, Message, MessageReport
 from marktplatz.loyalty.models import MemberEvent, Reward
 from marktplatz.messenger.models import Follow, Offer, SavedOffer
+from marktplatz.newsletters.models import Issue, Subscriber
 from marktplatz.notifications.models import Notification
 from marktplatz.orders.models import Order, Product
 from marktplatz.testing import factories
@@ -105,9 +106,16 @@ def town_b_objects(town_b, shop_b, charlie):
         citizen=citizen, merchant=shop_b, fulfilment="delivery", quantities={product.code: 1},
         address={"name": "Ben", "street": "Gasse 1", "postcode": shop_b.postcode},
     )  # fmt: skip
+    from marktplatz.newsletters import services as newsletters
     from marktplatz.notifications.models import Notification
 
+    newsletter = newsletters.newsletter_of(city=town_b, merchant=shop_b)
+    subscriber = newsletters.subscribe(newsletter=newsletter, email="b@example.org", source="t")
+    draft = newsletters.issue_save(newsletter=newsletter, actor=charlie, subject="S", body="B")
     return {
+        "newsletter": newsletter.code,
+        "newsletter_issue": (newsletter.code, draft.code),
+        "subscriber": (subscriber.code, newsletters.token_of(subscriber)),
         "notification": Notification.objects.filter(user=citizen).first().pk,
         "shop_order": shop_order.code,
         "order_step": (shop_order.code, "cancel"),
@@ -142,6 +150,14 @@ def town_b_objects(town_b, shop_b, charlie):
 
 # url name → which object of town B goes into its URL
 OBJECT_VIEWS = {
+    "newsletter_subscribe": "newsletter",
+    "newsletter_confirm": "subscriber",
+    "newsletter_unsubscribe": "subscriber",
+    "merchant_newsletter": "merchant",
+    "newsletter_issues": "newsletter",
+    "newsletter_issue_new": "newsletter",
+    "newsletter_issue": "newsletter_issue",
+    "newsletter_issue_send": "newsletter_issue",
     "notification_open": "notification",
     "order_new": "merchant",
     "order_detail": "shop_order",
@@ -219,6 +235,7 @@ OBJECT_VIEWS = {
 
 
 POST_ONLY = {
+    "newsletter_issue_send",
     "order_step",
     "product_availability",
     "conversation_start",
@@ -296,6 +313,8 @@ def test_it_gives_404_for_objects_of_another_town(
     ]
     assert Order.objects.get().state == "requested"
     assert not Notification.objects.filter(read_at__isnull=False).exists()
+    assert Subscriber.objects.get().status == "pending"
+    assert Issue.objects.get().status == "draft"
     assert Product.objects.get().unavailable_on is None
     assert AuditEvent.objects.filter(action="order_settings.saved").count() == 1
     assert Conversation.objects.get().state == "open" and not Conversation.objects.get().blocked_at

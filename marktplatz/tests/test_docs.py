@@ -34,8 +34,8 @@ APPS = sorted(
     if name.startswith("marktplatz.") and name.count(".") == 1
 )
 # Products of the vision that are not built: the docs may name them only as planned.
-# The parts of the vision not built yet (the messenger's follows and offers are built).
-NOT_BUILT = re.compile(r"newsletter|open311|walking tours|analytics", re.IGNORECASE)
+# The parts of the vision not built yet (the City Messenger is built).
+NOT_BUILT = re.compile(r"open311|walking tours|analytics", re.IGNORECASE)
 
 
 def _read(path: Path) -> str:

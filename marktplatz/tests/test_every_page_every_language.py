@@ -31,6 +31,7 @@ from marktplatz.chat import services as chat
 from marktplatz.loyalty import services as loyalty
 from marktplatz.loyalty.models import MemberEvent, Reward
 from marktplatz.messenger import services as messenger
+from marktplatz.newsletters import services as newsletters
 from marktplatz.notifications.models import Notification
 from marktplatz.orders import services as orders
 from marktplatz.orders.models import Product
@@ -136,6 +137,17 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
     "notification_settings": (None, {"citizen": 200, "owner": 200, "anon": LOGIN}),
     "notification_open": ("notification", {"citizen": 302, "owner": 404, "anon": LOGIN}),
     "order_new": ("merchant", {"citizen": 200, "owner": 200, "anon": LOGIN}),
+    "newsletter_subscribe": ("newsletter", PUBLIC),
+    "newsletter_confirm": ("subscriber", PUBLIC),
+    "newsletter_unsubscribe": ("subscriber", PUBLIC),
+    "merchant_newsletter": ("merchant", {"owner": 302, "cashier": 403, **MERCHANT_ONLY}),
+    "operator_newsletter": (None, {"op_admin": 302, "op_staff": 302, **BACK_OFFICE}),
+    "newsletter_issues": (
+        "newsletter",
+        {"owner": 200, "manager": 200, "cashier": 403, **NOT_IN_IT},
+    ),
+    "newsletter_issue_new": ("newsletter", {"owner": 200, "cashier": 403, **NOT_IN_IT}),
+    "newsletter_issue": ("newsletter_issue", {"owner": 200, "cashier": 403, **NOT_IN_IT}),
     "my_orders": (None, MEMBER),
     "order_detail": ("shop_order", CONVERSATION),
     "order_board": ("merchant", {"owner": 200, "cashier": 200, **NOT_IN_IT}),
@@ -222,6 +234,7 @@ PAGES: dict[str, tuple[str | None, dict[str, int]]] = {
 
 # Patterns that take no GET: opening them answers 405 (or redirects), never 5xx.
 POST_ONLY = {
+    "newsletter_issue_send",
     "notifications_read",
     "push_subscribe",
     "push_unsubscribe",
@@ -437,6 +450,13 @@ def world(town):
         address={"name": "Cora", "street": "Gasse 2", "postcode": shop.postcode},
     )  # fmt: skip
     orders.order_confirm(order=shop_order, actor=people["owner"], ready_at=after)
+    # The bakery's newsletter: a subscriber (confirmed) and a draft.
+    newsletter = newsletters.newsletter_of(city=town, merchant=shop)
+    subscriber = newsletters.subscribe(newsletter=newsletter, email="kim@example.org", source="t")
+    newsletters.confirm(subscriber=subscriber, source="t")
+    draft = newsletters.issue_save(
+        newsletter=newsletter, actor=people["owner"], subject="Neu", body="Brezeln"
+    )
     mail.outbox.clear()
     return {
         "town": town,
@@ -464,6 +484,9 @@ def world(town):
             "picture_message": (conversation.code, answer.code),
             "reported_message": (conversation.code, answer.code),
             "shop_order": (shop_order.code,),
+            "newsletter": (newsletter.code,),
+            "newsletter_issue": (newsletter.code, draft.code),
+            "subscriber": (subscriber.code, newsletters.token_of(subscriber)),
             "notification": (
                 Notification.objects.filter(user=people["citizen"]).order_by("pk").first().pk,
             ),

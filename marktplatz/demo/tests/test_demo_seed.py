@@ -10,6 +10,7 @@ from marktplatz.ledger.selectors import ledger_verify
 from marktplatz.merchants.models import Merchant
 from marktplatz.messenger.models import Follow, Offer, OfferDay
 from marktplatz.messenger.selectors import offer_feed
+from marktplatz.newsletters.models import Issue, Newsletter, Subscriber
 from marktplatz.orders.models import Order, Product
 from marktplatz.purses.models import Employee, EmployerInvoice
 from marktplatz.settlement.bank import bank_statement_import
@@ -120,6 +121,14 @@ def test_it_loads_two_towns_with_a_login_for_every_role_and_runs_again(
         assert Product.objects.filter(merchant=owner.merchant).count() == 6
         # Each step is a notice in the conversation.
         assert mine.messages.filter(event__order=paid.code).count() == 5
+        # Newsletters of the town and of the owner's business, one sent, one draft each.
+        assert Newsletter.objects.count() == 2
+        assert set(Subscriber.objects.values_list("status", flat=True)) == {
+            "confirmed", "pending", "unsubscribed",
+        }  # fmt: skip
+        assert (
+            sorted(Issue.objects.values_list("status", flat=True)) == ["draft"] * 2 + ["sent"] * 2
+        )
         assert CannedReply.objects.filter(merchant=owner.merchant).count() == 3
         assert MessageReport.objects.count() == 1
     # The demo's bank statement pays two orders and the open employer invoice.

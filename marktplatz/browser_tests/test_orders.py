@@ -1,7 +1,8 @@
 """Click & collect in Chromium: a citizen on a phone orders for pickup, watches the
-business's steps arrive in the chat in real time (the ASGI server's WebSockets), chooses
-to pay with points; a cashier confirms from the order board, gets it ready and hands it
-over, which books the points. The town speaks German; each page checked with axe-core."""
+business's steps arrive in the chat in real time (the ASGI server's WebSockets), chats
+with the cashier about it and chooses to pay with points; the cashier confirms from the
+order board, answers in the chat, gets it ready and hands it over, which books the
+points. The town speaks German; each page checked with axe-core."""
 
 from __future__ import annotations
 
@@ -71,6 +72,17 @@ def test_a_click_and_collect_order_paid_with_points(
     check_a11y(phone)
     phone.get_by_role("link", name="Chat zu dieser Bestellung").click()
     expect(phone.locator("#messages")).to_have_attribute("data-live", "1")
+
+    # They chat about it in real time: the cashier writes, the phone answers.
+    till.goto(f"/{town_a.slug}/orders/{order.code}/")
+    till.get_by_role("link", name="Chat zu dieser Bestellung").click()
+    expect(till.locator("#messages")).to_have_attribute("data-live", "1")
+    till.get_by_role("textbox", name="Nachricht").fill("Mit Sesam oder ohne?")
+    till.get_by_role("button", name="Senden").click()
+    expect(phone.locator("#messages")).to_contain_text("Mit Sesam oder ohne?")
+    phone.get_by_role("textbox", name="Nachricht").fill("Ohne, bitte!")
+    phone.get_by_role("button", name="Senden").click()
+    expect(till.locator("#messages")).to_contain_text("Ohne, bitte!")
 
     till.goto(f"/{town_a.slug}/orders/{order.code}/")
     till.get_by_role("button", name="Abholbereit").click()

@@ -43,6 +43,12 @@ def is_operator(*, user: Any, admin_only: bool = False) -> bool:
     return bool(kinds & OPERATOR_KINDS)
 
 
+def manages_business(role: Role | None) -> bool:
+    """The one rule of a business's roles: owners and managers keep its settings, offers,
+    products, newsletter and staff; cashiers serve customers (till, inbox, orders)."""
+    return role is not None and role.kind != RoleKind.MERCHANT_CASHIER
+
+
 def merchant_role(*, user: Any, merchant: Any) -> Role | None:
     for role in roles_for(user=user):
         if role.merchant_id == merchant.pk:

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
+from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, role_required
-from marktplatz.accounts.selectors import is_operator
+from marktplatz.accounts.selectors import is_operator, manages_business
 from marktplatz.chat import selectors, services
 from marktplatz.chat.forms import (
     AssignForm,
@@ -38,11 +38,6 @@ from marktplatz.merchants import selectors as merchants
 
 Side = Message.Side
 PAGE_SIZE = 25
-
-
-def _may_manage(role) -> bool:
-    """Owners and managers block citizens and keep the canned replies; cashiers answer."""
-    return role is not None and role.kind != RoleKind.MERCHANT_CASHIER
 
 
 @city_required
@@ -82,7 +77,7 @@ def _conversation_context(request, conversation, side, form=None) -> dict:
     if side == Side.MERCHANT:
         role = selectors.access_inbox(user=request.user, code=conversation.merchant.code)[1]
         context.update(
-            may_manage=_may_manage(role),
+            may_manage=manages_business(role),
             state_form=StateForm(
                 initial={"state": conversation.state, "snoozed_until": conversation.snoozed_until}
             ),
@@ -197,7 +192,7 @@ def _staff_conversation(request, code, *, manage: bool = False):
         raise PermissionDenied
     if manage:
         role = selectors.access_inbox(user=request.user, code=found.merchant.code)[1]
-        if not _may_manage(role):
+        if not manages_business(role):
             raise PermissionDenied
     return found
 
@@ -309,7 +304,7 @@ def inbox(request, code):
             ("all", _("All")),
         ],
         "counts": selectors.inbox_counts(merchant=merchant, user=request.user, now=now),
-        "may_manage": _may_manage(role),
+        "may_manage": manages_business(role),
         "states": dict(Conversation.State.choices),
         "ws_path": f"{get_script_prefix()}ws/inbox/{merchant.code}/",
     }
@@ -322,7 +317,7 @@ def inbox(request, code):
 def inbox_replies(request, code):
     """Canned replies and the away message (owners and managers)."""
     merchant, role = selectors.access_inbox(user=request.user, code=code)
-    if not _may_manage(role):
+    if not manages_business(role):
         raise PermissionDenied
     reply_form = CannedReplyForm(prefix="reply")
     away_form = AwayForm(
@@ -373,7 +368,7 @@ def inbox_replies(request, code):
 def inbox_reply_delete(request, code, reply):
     merchant, role = selectors.access_inbox(user=request.user, code=code)
     found = selectors.canned_reply_of(merchant=merchant, code=reply)
-    if not _may_manage(role):
+    if not manages_business(role):
         raise PermissionDenied
     services.canned_reply_delete(reply=found, actor=request.user)
     messages.success(request, _("The canned reply is deleted."))

@@ -57,3 +57,13 @@ def address_prefix(address: str) -> str:
         return ""
     bits = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def request_network(request: HttpRequest) -> str:
+    """The client's network (``address_prefix``) of a request, behind the proxy too."""
+    return address_prefix(client_address(request))
+
+
+def consent_source(request: HttpRequest) -> str:
+    """Where a consent was given, as it is kept: the page and the client's network."""
+    return f"{request.path} {request_network(request)}".strip()

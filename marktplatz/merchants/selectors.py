@@ -9,8 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from marktplatz.accounts.models import RoleKind
-from marktplatz.accounts.selectors import is_operator, merchant_role
+from marktplatz.accounts.selectors import is_operator, manages_business, merchant_role
 from marktplatz.merchants.models import Employer, Merchant
 
 
@@ -58,7 +57,7 @@ def access_merchant(*, user: Any, code: str, manage: bool = False) -> Merchant:
     role = merchant_role(user=user, merchant=merchant)
     if role is None:
         raise Http404("no such merchant")
-    if manage and role.kind == RoleKind.MERCHANT_CASHIER:
+    if manage and not manages_business(role):
         raise PermissionDenied
     return merchant
 

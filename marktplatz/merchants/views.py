@@ -12,11 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from marktplatz.accounts.models import OPERATOR_KINDS, RoleKind
+from marktplatz.accounts.models import OPERATOR_KINDS
 from marktplatz.accounts.permissions import city_required, money_fields_lock, role_required
 from marktplatz.accounts.selectors import (
     invitable_kinds,
     is_operator,
+    manages_business,
     merchant_role,
     open_invitations,
     staff_of_merchant,
@@ -91,7 +92,7 @@ def merchant_home(request, code):
     merchant = selectors.access_merchant(user=request.user, code=code)
     role = merchant_role(user=request.user, merchant=merchant)
     # Cashiers book at the till; the profile, staff and integrations are not theirs.
-    can_manage = role is None or role.kind != RoleKind.MERCHANT_CASHIER  # None: the operator
+    can_manage = role is None or manages_business(role)  # None: the operator
     return render(
         request,
         "merchants/merchant_home.html",

@@ -15,20 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from marktplatz.accounts.models import RoleKind
 from marktplatz.accounts.permissions import city_required
-from marktplatz.accounts.selectors import is_operator, merchant_role
-from marktplatz.core.clientip import address_prefix, client_address
+from marktplatz.accounts.selectors import is_operator, manages_business, merchant_role
+from marktplatz.core.clientip import consent_source, request_network
 from marktplatz.core.throttle import count_attempt, over_limit
 from marktplatz.merchants import selectors as merchants
 from marktplatz.newsletters import selectors, services
 from marktplatz.newsletters.forms import IssueForm, SubscribeForm
 
 SUBSCRIBES_PER_HOUR = 20  # per network address: nobody fills others' inboxes
-
-
-def _source(request) -> str:
-    return f"{request.path} {address_prefix(client_address(request))}".strip()
 
 
 def _public_newsletter(request, code):
@@ -45,14 +40,16 @@ def subscribe(request, code):
     form = SubscribeForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        scope = f"newsletter-subscribe:{address_prefix(client_address(request))}"
+        scope = f"newsletter-subscribe:{request_network(request)}"
         if over_limit(scope, SUBSCRIBES_PER_HOUR):
             form.add_error(None, _("Too many attempts. Please try again in an hour."))
             status = 429
         elif form.is_valid():
             count_attempt(scope, 3600)
             services.subscribe(
-                newsletter=newsletter, email=form.cleaned_data["email"], source=_source(request)
+                newsletter=newsletter,
+                email=form.cleaned_data["email"],
+                source=consent_source(request),
             )
             return render(request, "newsletters/check_mail.html", {"newsletter": newsletter})
         else:
@@ -78,7 +75,7 @@ def confirm(request, code, token):
     scanner confirms nothing)."""
     subscriber = _subscriber(code, token)
     if request.method == "POST":
-        services.confirm(subscriber=subscriber, source=address_prefix(client_address(request)))
+        services.confirm(subscriber=subscriber, source=request_network(request))
     return render(request, "newsletters/confirm.html", {"subscriber": subscriber})
 
 
@@ -99,7 +96,7 @@ def _managed(request, code):
         role = merchant_role(user=request.user, merchant=newsletter.merchant)
         if role is None:
             raise Http404("no such newsletter")
-        if role.kind == RoleKind.MERCHANT_CASHIER:
+        if not manages_business(role):
             raise PermissionDenied
     elif not is_operator(user=request.user):
         raise PermissionDenied

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marktplatz.accounts.permissions import city_required
-from marktplatz.core.clientip import address_prefix, client_address
+from marktplatz.core.clientip import consent_source
 from marktplatz.notifications import selectors, services, vapid
 from marktplatz.notifications.models import Channel, Kind
 from marktplatz.notifications.paths import page_path
@@ -68,7 +68,7 @@ def notification_settings(request):
             kind, _sep, channel = value.partition(":")
             if kind in Kind.values and channel in Channel.values:
                 wanted.add((kind, channel))
-        source = f"{request.path} {address_prefix(client_address(request))}".strip()
+        source = consent_source(request)
         services.preferences_save(
             city=request.city, user=request.user, chosen=wanted, text=_consent_text(),
             source=source,

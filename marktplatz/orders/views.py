@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from marktplatz.accounts.models import RoleKind
 from marktplatz.accounts.permissions import city_required
+from marktplatz.accounts.selectors import manages_business
 from marktplatz.chat import selectors as chat
 from marktplatz.loyalty import selectors as loyalty
 from marktplatz.loyalty.services import redemption_value_minor
@@ -257,10 +257,6 @@ def order_board(request, code):
     return render(request, template, context)
 
 
-def _may_manage(role) -> bool:
-    return role.kind != RoleKind.MERCHANT_CASHIER
-
-
 @city_required
 @login_required
 def product_list(request, code):
@@ -273,7 +269,7 @@ def product_list(request, code):
         {
             "merchant": merchant,
             "products": [(p, p.available_on(today)) for p in products],
-            "may_manage": _may_manage(role),
+            "may_manage": manages_business(role),
         },
     )
 
@@ -301,7 +297,7 @@ def _product_form(request, merchant, product):
 @login_required
 def product_new(request, code):
     merchant, role = chat.access_inbox(user=request.user, code=code)
-    if not _may_manage(role):
+    if not manages_business(role):
         raise PermissionDenied
     return _product_form(request, merchant, Product(city=request.city, merchant=merchant))
 
@@ -311,7 +307,7 @@ def product_new(request, code):
 def product_edit(request, code, product):
     merchant, role = chat.access_inbox(user=request.user, code=code)
     found = selectors.access_product(merchant=merchant, code=product)
-    if not _may_manage(role):
+    if not manages_business(role):
         raise PermissionDenied
     return _product_form(request, merchant, found)
 
@@ -336,7 +332,7 @@ def product_availability(request, code, product):
 @login_required
 def order_settings(request, code):
     merchant, role = chat.access_inbox(user=request.user, code=code)
-    if not _may_manage(role):
+    if not manages_business(role):
         raise PermissionDenied
     form = OrderSettingsForm(
         request.POST or None, instance=selectors.settings_of(merchant=merchant)

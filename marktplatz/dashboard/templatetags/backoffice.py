@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from marktplatz.accounts.models import MERCHANT_KINDS, OPERATOR_KINDS, RoleKind
-from marktplatz.accounts.selectors import roles_for
+from marktplatz.accounts.selectors import manages_business, roles_for
 
 register = template.Library()
 
@@ -57,7 +57,7 @@ def _merchant_links(role: Any) -> list[dict[str, str]]:
             {**_link(_("Notifications"), "notification_list"), "unread": True},
         ]
     links.append(_link(_("Rewards"), "merchant_rewards", code))
-    if role.kind != RoleKind.MERCHANT_CASHIER:
+    if manages_business(role):
         links += [
             _link(_("Business"), "merchant_home", code),
             _link(_("Offers"), "merchant_offers", code),

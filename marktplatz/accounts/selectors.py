@@ -126,6 +126,11 @@ def staff_of_merchant(*, merchant: Any) -> list[Role]:
     )
 
 
+def merchant_staff_ids(*, merchant: Any) -> list[int]:
+    """The people with a role at the business (the ids, for notifying them)."""
+    return list(Role.objects.filter(merchant=merchant).values_list("user_id", flat=True).distinct())
+
+
 def town_staff() -> list[Role]:
     """Operator, city and employer roles of the active city (merchant staff excluded)."""
     return list(

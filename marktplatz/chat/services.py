@@ -17,8 +17,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marktplatz.accounts.models import Role
-from marktplatz.accounts.selectors import merchant_role
+from marktplatz.accounts.selectors import merchant_role, merchant_staff_ids
 from marktplatz.audit.services import audit_record
 from marktplatz.chat import realtime
 from marktplatz.chat.models import (
@@ -172,15 +171,10 @@ def _conversation_touch(
     return rows.update(**changes)
 
 
-def staff_ids(merchant: Any) -> list[int]:
-    """The people with a role at the business."""
-    return list(Role.objects.filter(merchant=merchant).values_list("user_id", flat=True).distinct())
-
-
 def _tell_the_other_side(conversation: Conversation, message: Message) -> None:
     """A notification for the other side (the business's staff, or the citizen)."""
     if message.side == Side.CITIZEN:
-        people, sender = staff_ids(conversation.merchant), _("A customer")
+        people, sender = merchant_staff_ids(merchant=conversation.merchant), _("A customer")
     else:
         people, sender = [conversation.citizen_id], conversation.merchant.name
     notify(

@@ -30,17 +30,45 @@ class SubscriptionRefused(Exception):
         self.message = message
 
 
-def consenting(*, user_ids: Iterable[int], kind: str, channel: str) -> set[int]:
-    """Who of ``user_ids`` chose ``channel`` for ``kind`` (e-mail and push: only by
-    consent, never by default)."""
-    ids = set(user_ids)
-    if not ids:
-        return set()
-    return set(
-        Preference.objects.filter(
-            user_id__in=ids, kind=kind, channel=channel, enabled=True
-        ).values_list("user_id", flat=True)
-    )
+def _consents(*, kind: str, user_ids: Iterable[int] | None = None) -> dict[str, set[int]]:
+    """Who chose each way out (e-mail, push) for ``kind``, of ``user_ids`` or of all; only
+    by consent, never by default."""
+    rows = Preference.objects.filter(kind=kind, enabled=True)
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=user_ids)
+    chosen: dict[str, set[int]] = {channel: set() for channel in Channel.values}
+    for user_id, channel in rows.values_list("user_id", "channel"):
+        chosen[channel].add(user_id)
+    return chosen
+
+
+QUEUE_CHUNK = 500  # notifications per push or e-mail task
+
+
+def _queue_after_commit(*, city: Any, kind: str, push: list[int], mail: dict[int, int]) -> None:
+    """After the commit: the push tasks of the notifications ``push``, and the e-mails of
+    ``mail`` (person → notification): chat messages in one batch per person
+    ``CHAT_EMAIL_DELAY_SECONDS`` after the first unread one, other kinds at once."""
+
+    def queue() -> None:
+        from marktplatz.notifications import tasks
+
+        for start in range(0, len(push), QUEUE_CHUNK):
+            tasks.push_send.enqueue(push[start : start + QUEUE_CHUNK])
+        if kind == Kind.CHAT:
+            delay = settings.CHAT_EMAIL_DELAY_SECONDS
+            for pk in sorted(mail):
+                # One batch per person at a time: the first unread message starts it.
+                if cache.add(f"notifications:chat-mail:{city.pk}:{pk}", 1, delay + 30):
+                    run_after = timezone.now() + timezone.timedelta(seconds=delay)
+                    tasks.chat_mail.using(run_after=run_after).enqueue(city.pk, pk)
+            return
+        ids = [mail[pk] for pk in sorted(mail)]
+        for start in range(0, len(ids), QUEUE_CHUNK):
+            tasks.mail_send.enqueue(ids[start : start + QUEUE_CHUNK])
+
+    if push or mail:
+        transaction.on_commit(queue)
 
 
 def notify(
@@ -55,37 +83,22 @@ def notify(
         [Notification(city=city, user_id=pk, kind=kind, event=event, url=url) for pk in ids]
     )
     by_user = {row.user_id: row.pk for row in rows}
-    push = consenting(user_ids=ids, kind=kind, channel=Channel.PUSH)
-    mail = consenting(user_ids=ids, kind=kind, channel=Channel.EMAIL)
-
-    def queue() -> None:
-        from marktplatz.notifications import tasks
-
-        if push:
-            tasks.push_send.enqueue([by_user[pk] for pk in sorted(push)])
-        if kind == Kind.CHAT:
-            delay = settings.CHAT_EMAIL_DELAY_SECONDS
-            for pk in sorted(mail):
-                # One batch per person at a time: the first unread message starts it.
-                if cache.add(f"notifications:chat-mail:{city.pk}:{pk}", 1, delay + 30):
-                    run_after = timezone.now() + timezone.timedelta(seconds=delay)
-                    tasks.chat_mail.using(run_after=run_after).enqueue(city.pk, pk)
-        elif mail:
-            tasks.mail_send.enqueue([by_user[pk] for pk in sorted(mail)])
-
-    transaction.on_commit(queue)
+    chosen = _consents(kind=kind, user_ids=ids)
+    _queue_after_commit(
+        city=city,
+        kind=kind,
+        push=[by_user[pk] for pk in sorted(chosen[Channel.PUSH])],
+        mail={pk: by_user[pk] for pk in chosen[Channel.EMAIL]},
+    )
     return rows
-
-
-QUEUE_CHUNK = 500  # notifications per push or e-mail task of a fan-out
 
 
 def notify_many(*, city: Any, user_ids: Any, kind: str, event: dict[str, Any], url: str) -> int:
     """``notify`` for very many people at once (an offer to every follower): the rows are
     written by one ``INSERT … SELECT`` from ``user_ids`` (a query of one column of user
     ids, e.g. ``Follow.objects.values_list("user_id")``), never loaded into Python; pushes
-    and e-mails for those who consented are queued after the commit in tasks of
-    ``QUEUE_CHUNK``. How many were notified."""
+    and e-mails for those who consented are queued after the commit. How many were
+    notified."""
     from django.db import connection
 
     table = Notification._meta.db_table
@@ -101,31 +114,22 @@ def notify_many(*, city: Any, user_ids: Any, kind: str, event: dict[str, Any], u
         stamp = connection.ops.adapt_datetimefield_value(now)
         cursor.execute(sql, [city.pk, kind, payload, url, stamp, *params])
         count = cursor.rowcount
-        batch = Notification.objects.filter(city=city, kind=kind, url=url, created_at=now)
-        for channel in (Channel.PUSH, Channel.EMAIL):
-            # The few who consented, as a list: the planner then reads their rows by the
-            # person's index instead of scanning the rows just written.
-            consented = list(
-                Preference.objects.filter(kind=kind, channel=channel, enabled=True).values_list(
-                    "user_id", flat=True
-                )
-            )
-            ids = (
-                list(batch.filter(user_id__in=consented).values_list("pk", flat=True))
-                if consented
-                else []
-            )
-            if ids:
-                transaction.on_commit(lambda ids=ids, channel=channel: _queue_chunks(channel, ids))
+        chosen = _consents(kind=kind)
+        consenting = chosen[Channel.PUSH] | chosen[Channel.EMAIL]
+        # The few who consented, as a list: the planner then reads their rows by the
+        # person's index instead of scanning the rows just written.
+        by_user = dict(
+            Notification.objects.filter(
+                city=city, kind=kind, url=url, created_at=now, user_id__in=list(consenting)
+            ).values_list("user_id", "pk")
+        ) if consenting else {}  # fmt: skip
+        _queue_after_commit(
+            city=city,
+            kind=kind,
+            push=[by_user[pk] for pk in sorted(chosen[Channel.PUSH]) if pk in by_user],
+            mail={pk: by_user[pk] for pk in chosen[Channel.EMAIL] if pk in by_user},
+        )
     return count
-
-
-def _queue_chunks(channel: str, ids: list[int]) -> None:
-    from marktplatz.notifications import tasks
-
-    send = tasks.push_send if channel == Channel.PUSH else tasks.mail_send
-    for start in range(0, len(ids), QUEUE_CHUNK):
-        send.enqueue(ids[start : start + QUEUE_CHUNK])
 
 
 def notifications_read(*, user: Any, kind: str | None = None, url: str | None = None) -> int:

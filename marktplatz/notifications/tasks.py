@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
 from py_vapid import Vapid02
@@ -28,6 +27,7 @@ from marktplatz.notifications.models import (
     Preference,
     PushSubscription,
 )
+from marktplatz.notifications.paths import town_path
 from marktplatz.notifications.texts import body_of, title_of
 
 log = logging.getLogger("marktplatz.notifications")
@@ -45,15 +45,17 @@ def _language(city: City, user_id: int, kind: str, channel: str) -> str:
     return chosen or city.default_language
 
 
+def _content(notification: Notification) -> dict[str, str]:
+    """What a push or an e-mail says of a notification, in the active language."""
+    return {
+        "title": title_of(notification.kind, notification.event),
+        "body": body_of(notification.kind, notification.event),
+        "url": notification.city.absolute_url(notification.url),
+    }
+
+
 def _payload(notification: Notification) -> str:
-    return json.dumps(
-        {
-            "title": title_of(notification.kind, notification.event),
-            "body": body_of(notification.kind, notification.event),
-            "url": notification.city.absolute_url(notification.url),
-            "tag": f"{notification.kind}:{notification.pk}",
-        }
-    )
+    return json.dumps({**_content(notification), "tag": f"{notification.kind}:{notification.pk}"})
 
 
 @task()
@@ -102,7 +104,7 @@ def push_send(notification_ids: list[int]) -> dict[str, int]:
 
 
 def _mail(city: City, user, language: str, subject: str, lines: list[dict]) -> None:
-    settings_url = city.absolute_url(reverse("notification_settings"))
+    settings_url = city.absolute_url(town_path("notification_settings"))
     with city_scope(city), translation.override(language):
         body = render_to_string(
             "notifications/email.txt",
@@ -114,11 +116,7 @@ def _mail(city: City, user, language: str, subject: str, lines: list[dict]) -> N
 
 
 def _lines(rows) -> list[dict]:
-    return [
-        {"title": title_of(row.kind, row.event), "body": body_of(row.kind, row.event),
-         "url": row.city.absolute_url(row.url)}
-        for row in rows
-    ]  # fmt: skip
+    return [_content(row) for row in rows]
 
 
 @task()

@@ -220,9 +220,9 @@ class Order(CityOwned):
         return self.state not in (self.State.DECLINED, self.State.COMPLETED, self.State.CANCELLED)
 
     @property
-    def card_minor(self) -> int:
-        """What the citizen chose to pay with the card's purse and a voucher."""
-        return self.pay_purse_minor + self.pay_voucher_minor
+    def pays_by_card(self) -> bool:
+        """Whether the citizen chose to pay any part with the city card."""
+        return bool(self.pay_points or self.pay_purse_minor or self.pay_voucher_minor)
 
 
 class OrderLine(models.Model):

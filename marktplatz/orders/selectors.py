@@ -12,6 +12,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from marktplatz.accounts.selectors import merchant_role
+from marktplatz.loyalty import selectors as loyalty
+from marktplatz.loyalty.models import Card
+from marktplatz.loyalty.services import redemption_value_minor
 from marktplatz.merchants.hours import WEEKDAYS
 from marktplatz.merchants.models import Merchant
 from marktplatz.orders.models import Order, OrderLine, OrderSettings, Product
@@ -60,6 +63,26 @@ def access_order(*, user: Any, code: str) -> tuple[Order, str]:
     if merchant_role(user=user, merchant=order.merchant) is not None:
         return order, Side.MERCHANT
     raise Http404("no such order")
+
+
+def card_of(*, order: Order) -> Card | None:
+    """The active city card of the order's citizen in its town (the newest), if any."""
+    member = loyalty.member_of(city=order.city, user=order.citizen)
+    if member is None:
+        return None
+    return member.cards.filter(status=Card.Status.ACTIVE).order_by("-created_at").first()
+
+
+def card_value_minor(*, city: Any, points: int, purse_minor: int, voucher_minor: int) -> int:
+    """What a payment with the city card is worth: points, the purse and a voucher."""
+    return redemption_value_minor(city=city, points=points) + purse_minor + voucher_minor
+
+
+def chosen_card_value_minor(*, order: Order) -> int:
+    """What the citizen chose to pay with the city card on handover is worth."""
+    return card_value_minor(city=order.city, points=order.pay_points,
+                            purse_minor=order.pay_purse_minor,
+                            voucher_minor=order.pay_voucher_minor)  # fmt: skip
 
 
 def orders_of(*, citizen: Any) -> QuerySet[Order]:

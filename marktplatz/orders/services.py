@@ -21,17 +21,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marktplatz.accounts.selectors import merchant_staff_ids
 from marktplatz.api.checkout import checkout_pay
 from marktplatz.audit.services import audit_record
-from marktplatz.chat.services import conversation_open, notice_post, staff_ids
+from marktplatz.chat.services import conversation_open, notice_post
 from marktplatz.core.geo import distance_m
 from marktplatz.core.once import row_once
 from marktplatz.core.templatetags.marktplatz import money
 from marktplatz.core.throttle import count_attempt, over_limit
 from marktplatz.ledger.errors import LedgerError
 from marktplatz.loyalty import selectors as loyalty_selectors
-from marktplatz.loyalty.models import Card
-from marktplatz.loyalty.services import programme_for, redemption_value_minor
+from marktplatz.loyalty.services import programme_for
 from marktplatz.notifications.models import Kind
 from marktplatz.notifications.paths import town_path
 from marktplatz.notifications.services import notify
@@ -44,7 +44,7 @@ from marktplatz.orders.models import (
     OrderSettings,
     Product,
 )
-from marktplatz.orders.selectors import pickup_slots, settings_of
+from marktplatz.orders.selectors import card_of, card_value_minor, pickup_slots, settings_of
 from marktplatz.purses.services import purse_balance
 from marktplatz.vouchers import services as vouchers
 from marktplatz.vouchers.throttle import used_up_as_unknown
@@ -244,20 +244,20 @@ def order_place(
             )
         fee = rules.delivery_fee_minor
     else:
-        _check_slot(merchant, pickup_at, now)
         fields = {"pickup_at": pickup_at}
-    conversation = conversation_open(citizen=citizen, merchant=merchant)
-    if conversation.blocked_at is not None:
-        raise OrderRefused(_("This business does not take orders from you."))
     scope = f"orders:user:{citizen.pk}"
     if over_limit(scope, settings.ORDERS_PER_HOUR):
         raise OrderRefused(_("You have placed many orders in a short time. Please wait a while."))
     try:
         with transaction.atomic():
-            # Orders of one business queue here: the last place of a slot goes once.
+            # Orders of one business queue here: the last place of a slot goes once. (A
+            # refusal from here on rolls back the conversation made for the order too.)
             OrderSettings.objects.select_for_update().get(pk=rules.pk)
             if fulfilment == Fulfilment.PICKUP:
                 _check_slot(merchant, pickup_at, now)
+            conversation = conversation_open(citizen=citizen, merchant=merchant)
+            if conversation.blocked_at is not None:
+                raise OrderRefused(_("This business does not take orders from you."))
             order = Order.objects.create(
                 city=merchant.city,
                 merchant=merchant,
@@ -298,7 +298,9 @@ def _notice(order: Order, step: str, *, side: str, actor: Any, **extra: Any) -> 
     """The step in the conversation, and a notification for the other side."""
     event = {"kind": "order", "order": order.code, "step": step, **extra}
     notice_post(conversation=order.conversation, side=side, sender=actor, event=event)
-    people = staff_ids(order.merchant) if side == Side.CITIZEN else [order.citizen_id]
+    people = (
+        merchant_staff_ids(merchant=order.merchant) if side == Side.CITIZEN else [order.citizen_id]
+    )
     notify(
         city=order.city,
         user_ids=people,
@@ -418,22 +420,15 @@ def order_cancel(*, order: Order, side: str, actor: Any, reason: str = "") -> bo
     )  # fmt: skip
 
 
-def _card_of(order: Order) -> Card | None:
-    member = loyalty_selectors.member_of(city=order.city, user=order.citizen)
-    if member is None:
-        return None
-    return member.cards.filter(status=Card.Status.ACTIVE).order_by("-created_at").first()
-
-
 def order_complete(*, order: Order, actor: Any) -> bool:
     """Handed over (picked up or delivered). What the citizen chose to pay with the city
     card is booked now, by the card's checkout in the same transaction: refused (the order
     stays as it is) when the card cannot pay it any more."""
 
     def pay(locked: Order) -> None:
-        if not (locked.pay_points or locked.pay_purse_minor or locked.pay_voucher_minor):
+        if not locked.pays_by_card:
             return
-        card = _card_of(locked)
+        card = card_of(order=locked)
         try:
             if card is None:
                 raise OrderRefused(_("The customer has no active city card."))
@@ -454,11 +449,11 @@ def order_complete(*, order: Order, actor: Any) -> bool:
                 % {"reason": error.message}
             ) from None
         locked.paid_points = paid.points.points if paid.points else 0
-        locked.paid_card_minor = (
-            (redemption_value_minor(city=locked.city, points=locked.paid_points))
-            + (paid.purse.amount_minor if paid.purse else 0)
-            + (paid.voucher.amount_minor if paid.voucher else 0)
-        )
+        locked.paid_card_minor = card_value_minor(
+            city=locked.city, points=locked.paid_points,
+            purse_minor=paid.purse.amount_minor if paid.purse else 0,
+            voucher_minor=paid.voucher.amount_minor if paid.voucher else 0,
+        )  # fmt: skip
 
     return _step(order, "complete", side=Side.MERCHANT, actor=actor, before=pay)
 
@@ -470,7 +465,7 @@ def order_pay_clear(*, order: Order, actor: Any) -> bool:
         locked = _locked(order)
         if not workflow.allowed("complete", Side.MERCHANT, locked.state):
             raise _refuse_step(locked)
-        if not (locked.pay_points or locked.pay_purse_minor or locked.pay_voucher_minor):
+        if not locked.pays_by_card:
             return False
         locked.pay_points = locked.pay_purse_minor = locked.pay_voucher_minor = 0
         locked.pay_voucher_code = ""
@@ -481,10 +476,6 @@ def order_pay_clear(*, order: Order, actor: Any) -> bool:
         audit_record(city=locked.city, actor=actor, action="order.pay_at_counter", obj=locked)
     _refresh(order, locked)
     return True
-
-
-def _due(order: Order) -> int:
-    return order.total_minor or 0
 
 
 def order_pay_choose(
@@ -510,7 +501,7 @@ def order_pay_choose(
     city, merchant = order.city, order.merchant
     if (purse_minor or voucher_minor) and not merchant.takes_payments:
         raise OrderRefused(_("This shop does not take the card's purse or vouchers."))
-    card = _card_of(order) if (points or purse_minor) else None
+    card = card_of(order=order) if (points or purse_minor) else None
     if (points or purse_minor) and card is None:
         raise OrderRefused(_("Join the city card to pay with points or the card's purse."))
     if points:
@@ -525,10 +516,9 @@ def order_pay_choose(
             raise OrderRefused(
                 _("Not enough points: %(available)s available.") % {"available": available}
             )
-    if purse_minor and purse_minor > purse_balance(card=card):
+    if purse_minor and purse_minor > (in_purse := purse_balance(card=card)):
         raise OrderRefused(
-            _("The card's purse only has %(balance)s.")
-            % {"balance": money(purse_balance(card=card), city)}
+            _("The card's purse only has %(balance)s.") % {"balance": money(in_purse, city)}
         )
     if voucher_code:
         scope = f"order-voucher:{citizen.pk}"
@@ -538,29 +528,29 @@ def order_pay_choose(
         try:
             with used_up_as_unknown():
                 voucher = vouchers.voucher_lookup(city=city, code=voucher_code)
-                if voucher.card_id or vouchers.balance_of(voucher) <= 0:
-                    raise OrderRefused(_("No voucher with a balance under this code."))
         except LedgerError:
-            raise OrderRefused(_("No voucher with a balance under this code.")) from None
-        if voucher_minor > vouchers.balance_of(voucher):
+            voucher = None
+        left = vouchers.balance_of(voucher) if voucher is not None else 0
+        if voucher is None or voucher.card_id or left <= 0:
+            raise OrderRefused(_("No voucher with a balance under this code."))
+        if voucher_minor > left:
             raise OrderRefused(
-                _("The voucher only has %(balance)s.")
-                % {"balance": money(vouchers.balance_of(voucher), city)}
+                _("The voucher only has %(balance)s.") % {"balance": money(left, city)}
             )
-    value = redemption_value_minor(city=city, points=points) if points else 0
-    value += purse_minor + voucher_minor
-    if value > _due(order):
-        raise OrderRefused(
-            _("That is more than the order's total of %(total)s.")
-            % {"total": money(_due(order), city)}
-        )
     wanted = {"pay_points": points, "pay_purse_minor": purse_minor,
               "pay_voucher_code": voucher_code, "pay_voucher_minor": voucher_minor}  # fmt: skip
+    value = card_value_minor(city=city, points=points, purse_minor=purse_minor,
+                             voucher_minor=voucher_minor)  # fmt: skip
+    due = order.total_minor or 0
+    if value > due:
+        raise OrderRefused(
+            _("That is more than the order's total of %(total)s.") % {"total": money(due, city)}
+        )
     with transaction.atomic():
         locked = _locked(order)
         if not workflow.allowed("pay", Side.CITIZEN, locked.state):
             raise _refuse_step(locked)
-        if all(getattr(locked, name) == value for name, value in wanted.items()):
+        if all(getattr(locked, name) == chosen for name, chosen in wanted.items()):
             _refresh(order, locked)
             return False
         for name, new in wanted.items():

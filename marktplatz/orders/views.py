@@ -109,7 +109,7 @@ def my_orders(request):
 def _payment_context(request, order) -> dict:
     """The citizen's card: what it can pay with, for the payment form."""
     member = loyalty.member_of(city=request.city, user=request.user)
-    card = member.cards.filter(status="active").first() if member else None
+    card = selectors.card_of(order=order)
     points = loyalty.member_summary(member=member)["balance"] if member else 0
     return {
         "member": member,
@@ -128,8 +128,7 @@ def _payment_context(request, order) -> dict:
 
 def _detail_context(request, order, side) -> dict:
     steps = workflow.steps_for(order, side)
-    pay_value = redemption_value_minor(city=request.city, points=order.pay_points)
-    pay_value += order.card_minor
+    pay_value = selectors.chosen_card_value_minor(order=order)
     on_card = order.paid_card_minor if order.state == Order.State.COMPLETED else pay_value
     context = {
         "order": order,
